@@ -1,0 +1,1 @@
+"""gong-erase-bot: erase a person's data from Gong from Slack, with approval, exactly once."""

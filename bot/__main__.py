@@ -1,0 +1,63 @@
+"""Entry point: read settings, check the Slack token, then serve over HTTP (gunicorn) or Socket Mode."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from slack_sdk import WebClient
+
+from .config import Settings
+from .errors import ConfigError, SlackError
+from .slack import call_api
+
+HELP = "Set them in the environment (or in a .env file for `make run`); README.md lists every variable."
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    # httpx logs every URL at INFO, and Gong's URLs carry the phone number; slack_sdk logs bodies at DEBUG;
+    # Bolt logs whole request bodies when a signature is bad.
+    for noisy in ("httpx", "httpcore", "slack_sdk", "slack_bolt", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def check_slack_token(settings: Settings) -> str | None:
+    """auth.test once before serving: a wrong token is a one-line error now, not a failure per click."""
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
+    try:
+        response = call_api(client.auth_test)
+    except SlackError as exc:
+        if exc.code == "connection_error":
+            logging.getLogger("bot").warning("could not reach Slack to check the token; starting anyway")
+            return None
+        return f"SLACK_BOT_TOKEN was refused by Slack ({exc.code}): copy the Bot User OAuth Token again"
+    logging.getLogger("bot").info("Slack token is for %s in team %s", response.get("user"), response.get("team"))
+    return None
+
+
+def main(argv: list[str]) -> int:
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print("gong-erase-bot cannot start:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        print(HELP, file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    refused = check_slack_token(settings)
+    if refused:
+        print(f"gong-erase-bot cannot start: {refused}", file=sys.stderr)
+        return 2
+    from . import server
+
+    if settings.socket_mode:
+        server.serve_socket_mode(settings)
+    else:
+        server.serve_http(settings)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

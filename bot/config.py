@@ -1,0 +1,198 @@
+"""Settings built once from the environment; the only reader of os.environ."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from .errors import ConfigError
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot needs to run; secrets are kept out of repr()."""
+
+    slack_bot_token: str = field(repr=False)
+    slack_signing_secret: str = field(repr=False)
+    gong_access_key: str = field(repr=False)
+    gong_access_key_secret: str = field(repr=False)
+    approver_users: frozenset[str]
+    approver_groups: frozenset[str]
+    slack_app_token: str = field(default="", repr=False)
+    slack_api_url: str = "https://slack.com/api/"
+    gong_base_url: str = "https://api.gong.io"
+    required_approvals: int = 1
+    allow_self_approval: bool = False
+    channels: frozenset[str] | None = None
+    request_ttl: int = 86400
+    db_path: str = "gong-erase.db"
+    port: int = 3000
+    web_concurrency: int = 2
+    gong_timeout: float = 30.0
+    gong_max_attempts: int = 5
+    gong_retry_backoff: float = 2.0
+    gong_retry_after_cap: float = 300.0
+    job_lease: float = 120.0
+    poll_interval: float = 1.0
+    log_level: str = "INFO"
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read and check every variable; raise ConfigError listing all problems at once."""
+        env = _Reader(os.environ if environ is None else environ)
+        app_token = env.text("SLACK_APP_TOKEN")
+        bot_token = env.required("SLACK_BOT_TOKEN")
+        if bot_token and not bot_token.startswith("xoxb-"):
+            env.problem("SLACK_BOT_TOKEN must be a bot token (it starts with xoxb-)")
+        if app_token and not app_token.startswith("xapp-"):
+            env.problem("SLACK_APP_TOKEN must be an app-level token (it starts with xapp-), or be unset for HTTP mode")
+        signing_secret = env.text("SLACK_SIGNING_SECRET")
+        if not signing_secret and not app_token:
+            env.problem("SLACK_SIGNING_SECRET is not set (needed in HTTP mode: Basic Information → Signing Secret)")
+        users, groups = env.approvers("GONG_ERASE_APPROVERS")
+        required = env.integer("GONG_ERASE_REQUIRED_APPROVALS", 1, minimum=1)
+        if users and not groups and required > len(users):
+            env.problem(
+                f"GONG_ERASE_REQUIRED_APPROVALS is {required} but GONG_ERASE_APPROVERS lists only "
+                f"{len(users)} user(s): no request could ever be approved"
+            )
+        settings = cls(
+            slack_bot_token=bot_token,
+            slack_signing_secret=signing_secret,
+            slack_app_token=app_token,
+            slack_api_url=env.url("SLACK_API_URL", "https://slack.com/api/", trailing_slash=True),
+            gong_access_key=env.required("GONG_ACCESS_KEY"),
+            gong_access_key_secret=env.required("GONG_ACCESS_KEY_SECRET"),
+            gong_base_url=env.url("GONG_BASE_URL", "https://api.gong.io"),
+            approver_users=users,
+            approver_groups=groups,
+            required_approvals=required,
+            allow_self_approval=env.boolean("GONG_ERASE_ALLOW_SELF_APPROVAL", False),
+            channels=env.channels("GONG_ERASE_CHANNELS"),
+            request_ttl=env.integer("GONG_ERASE_REQUEST_TTL", 86400, minimum=1),
+            db_path=env.text("GONG_ERASE_DB") or "gong-erase.db",
+            port=env.integer("PORT", 3000, minimum=1, maximum=65535),
+            web_concurrency=env.integer("WEB_CONCURRENCY", 2, minimum=1, maximum=64),
+            gong_timeout=env.number("GONG_TIMEOUT", 30.0, minimum=0.1),
+            gong_max_attempts=env.integer("GONG_MAX_ATTEMPTS", 5, minimum=1),
+            gong_retry_backoff=env.number("GONG_RETRY_BACKOFF", 2.0, minimum=0.0),
+            gong_retry_after_cap=env.number("GONG_RETRY_AFTER_CAP", 300.0, minimum=1.0),
+            job_lease=env.number("GONG_ERASE_JOB_LEASE", 120.0, minimum=1.0),
+            poll_interval=env.number("GONG_ERASE_POLL_INTERVAL", 1.0, minimum=0.01),
+            log_level=(env.text("LOG_LEVEL") or "INFO").upper(),
+        )
+        if settings.job_lease <= settings.gong_timeout:
+            env.problem(
+                f"GONG_ERASE_JOB_LEASE ({settings.job_lease:g}s) must be longer than GONG_TIMEOUT "
+                f"({settings.gong_timeout:g}s), or a slow Gong call could be taken over by another worker"
+            )
+        if settings.log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            env.problem("LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR")
+        if env.problems:
+            raise ConfigError(env.problems)
+        return settings
+
+
+class _Reader:
+    """Reads variables and collects every problem instead of stopping at the first."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        self.problems: list[str] = []
+
+    def problem(self, text: str) -> None:
+        self.problems.append(text)
+
+    def text(self, name: str) -> str:
+        return self.environ.get(name, "").strip()
+
+    def required(self, name: str) -> str:
+        value = self.text(name)
+        if not value:
+            self.problem(f"{name} is not set")
+        return value
+
+    def integer(self, name: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
+        raw = self.text(name)
+        if not raw:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            self.problem(f"{name} must be a whole number, not {raw!r}")
+            return default
+        if value < minimum or (maximum is not None and value > maximum):
+            bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+            self.problem(f"{name} must be {bound}, not {value}")
+            return default
+        return value
+
+    def number(self, name: str, default: float, *, minimum: float) -> float:
+        raw = self.text(name)
+        if not raw:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            self.problem(f"{name} must be a number of seconds, not {raw!r}")
+            return default
+        if not value >= minimum:  # also refuses NaN
+            self.problem(f"{name} must be at least {minimum:g}, not {raw}")
+            return default
+        return value
+
+    def boolean(self, name: str, default: bool) -> bool:
+        raw = self.text(name).lower()
+        if name not in self.environ:
+            return default
+        if raw in _TRUE:
+            return True
+        if raw in _FALSE:
+            return False
+        self.problem(f"{name} must be true or false, not {raw!r}")
+        return default
+
+    def url(self, name: str, default: str, *, trailing_slash: bool = False) -> str:
+        raw = self.text(name) or default
+        parts = urlsplit(raw)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            self.problem(f"{name} must be an http(s) URL, not {raw!r}")
+            return default
+        if trailing_slash:
+            return raw if raw.endswith("/") else raw + "/"
+        return raw.rstrip("/")
+
+    def approvers(self, name: str) -> tuple[frozenset[str], frozenset[str]]:
+        ids = _split(self.text(name))
+        if not ids:
+            self.problem(f"{name} is not set (Slack user IDs U…/W… and/or user-group IDs S…)")
+        bad = [i for i in ids if not (_USER_ID.match(i) or _GROUP_ID.match(i))]
+        if bad:
+            self.problem(f"{name} has entries that are not user (U…/W…) or user-group (S…) IDs: {', '.join(bad)}")
+        users = frozenset(i for i in ids if _USER_ID.match(i))
+        groups = frozenset(i for i in ids if _GROUP_ID.match(i))
+        return users, groups
+
+    def channels(self, name: str) -> frozenset[str] | None:
+        entries = _split(self.text(name))
+        if not entries:
+            return None
+        names = {e.lstrip("#").lower() for e in entries if not _CHANNEL_ID.match(e)}
+        return frozenset({e for e in entries if _CHANNEL_ID.match(e)} | names)
+
+
+def _split(raw: str) -> list[str]:
+    return [part for part in re.split(r"[\s,]+", raw) if part]

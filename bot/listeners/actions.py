@@ -1,0 +1,89 @@
+"""The buttons: acknowledged first, then decided atomically; refusals go privately to whoever clicked."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from .. import messages
+from ..decisions import Decisions
+from ..erasure import ApprovalPolicy
+from ..errors import Refusal, SlackError
+from ..slack import ApproverGroups, Slack
+from .payloads import Click
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, decisions: Decisions, slack: Slack, groups: ApproverGroups) -> None:
+    policy = decisions.policy
+
+    def tell(click: Click, message: tuple[str, messages.Blocks], replace: bool = False) -> None:
+        text, blocks = message
+        body = {"text": text, "blocks": blocks, "response_type": "ephemeral", "replace_original": replace}
+        try:
+            slack.respond(click.response_url, body)
+        except SlackError as exc:
+            log.warning("could not answer %s privately (%s)", click.user_id, exc.code)
+
+    def handle(action: Callable[[Click], tuple[str, messages.Blocks] | None]) -> Callable[..., None]:
+        def listener(ack: Ack, body: dict[str, Any]) -> None:
+            ack()
+            try:
+                click = Click.from_body(body)
+            except Refusal as refusal:
+                log.info("click with an unknown request id")
+                if body.get("response_url"):
+                    tell(Click("", "", "", "", str(body["response_url"]), False), messages.refusal(refusal.message))
+                return
+            try:
+                reply = action(click)
+            except Refusal as refusal:
+                log.info(
+                    "%s on %s by %s refused (%s)",
+                    click.action_id, click.request_id, click.user_id, type(refusal).__name__,
+                )  # fmt: skip
+                tell(click, messages.refusal(refusal.message))
+                return
+            except SlackError as exc:
+                log.warning("%s on %s: Slack lookup failed (%s)", click.action_id, click.request_id, exc.code)
+                tell(click, messages.refusal("I couldn't check who may approve (Slack didn't answer). Try again."))
+                return
+            if reply is not None:
+                tell(click, reply, replace=click.from_ephemeral)
+
+        return listener
+
+    def groups_of(user_id: str, policy: ApprovalPolicy = policy) -> frozenset[str]:
+        if user_id in policy.users or not policy.groups:
+            return frozenset()
+        return groups.groups_of(user_id)
+
+    def submit(click: Click) -> None:
+        decisions.submit(click.request_id, click.user_id, click.response_url)
+
+    def approve(click: Click) -> tuple[str, messages.Blocks] | None:
+        result = decisions.approve(click.request_id, click.user_id, groups_of(click.user_id))
+        if result.decided:
+            return None
+        request = result.request
+        missing = request.required_approvals - len(request.approvals)
+        return messages.notice(
+            f":ballot_box_with_check: Your approval of `{request.id}` is recorded ({len(request.approvals)} of "
+            f"{request.required_approvals}). It needs {missing} more before anything is sent to Gong."
+        )
+
+    def reject(click: Click) -> None:
+        decisions.reject(click.request_id, click.user_id, groups_of(click.user_id))
+
+    def cancel(click: Click) -> tuple[str, messages.Blocks] | None:
+        request = decisions.cancel(click.request_id, click.user_id)
+        return messages.closed_ephemeral(request) if click.from_ephemeral else None
+
+    app.action("erase_submit")(handle(submit))
+    app.action("erase_approve")(handle(approve))
+    app.action("erase_reject")(handle(reject))
+    app.action("erase_cancel")(handle(cancel))

@@ -1,0 +1,61 @@
+"""Slack payloads turned into typed values as soon as they arrive."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import NotFound
+
+_REQUEST_ID = re.compile(r"^ER-[0-9A-Z]{8}$")
+
+
+@dataclass(frozen=True)
+class SlashCommand:
+    user_id: str
+    channel_id: str
+    channel_name: str
+    team_id: str
+    text: str
+    trigger_id: str
+
+    @classmethod
+    def from_payload(cls, command: dict[str, Any]) -> SlashCommand:
+        return cls(
+            user_id=str(command.get("user_id", "")),
+            channel_id=str(command.get("channel_id", "")),
+            channel_name=str(command.get("channel_name", "")),
+            team_id=str(command.get("team_id", "")),
+            text=str(command.get("text", "")),
+            trigger_id=str(command.get("trigger_id", "")),
+        )
+
+
+@dataclass(frozen=True)
+class Click:
+    """A button press on one of our messages; the button's value is only ever a request id."""
+
+    action_id: str
+    request_id: str
+    user_id: str
+    channel_id: str
+    response_url: str
+    from_ephemeral: bool
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> Click:
+        actions = body.get("actions") or [{}]
+        action = actions[0] if isinstance(actions[0], dict) else {}
+        value = str(action.get("value", ""))
+        if not _REQUEST_ID.match(value):
+            raise NotFound("That button doesn't belong to a request I know. Start a new one with `/gong-erase`.")
+        container = body.get("container") or {}
+        return cls(
+            action_id=str(action.get("action_id", "")),
+            request_id=value,
+            user_id=str((body.get("user") or {}).get("id", "")),
+            channel_id=str((body.get("channel") or {}).get("id", "")),
+            response_url=str(body.get("response_url", "")),
+            from_ephemeral=bool(container.get("is_ephemeral")),
+        )

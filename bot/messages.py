@@ -1,0 +1,215 @@
+"""Block Kit builders: data in, dicts out (pure). Public messages never carry the full number."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from .erasure import ApprovalPolicy, ErasureRequest, State
+
+Blocks = list[dict[str, Any]]
+
+WHAT_GONG_DELETES = (
+    "*What Gong will delete:* leads and contacts whose phone or mobile number matches, the emails sent to or "
+    "from them, and the calls they appear in.\n"
+    "*This cannot be undone.* Deletion is not immediate: it may take several hours.\n"
+    "Delete the person from your CRM and email system first, or Gong will import them again."
+)
+
+STATE_LINES = {
+    State.PENDING: ":hourglass_flowing_sand: Waiting for approval",
+    State.APPROVED: ":gear: Approved: sending the erase request to Gong…",
+    State.SUBMITTED: ":white_check_mark: Submitted to Gong",
+    State.FAILED: ":x: Failed: Gong did not accept the erase request (see thread)",
+    State.REJECTED: ":no_entry: Rejected",
+    State.CANCELLED: ":heavy_minus_sign: Cancelled by the requester",
+    State.EXPIRED: ":hourglass: Expired before it was approved",
+    State.DRAFT: ":pencil2: Not submitted yet",
+}
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters, so user text cannot ping (<!channel>) or spoof links (<url|label>)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def _button(action_id: str, text: str, request_id: str, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": text},
+        "value": request_id,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def _date(ts: float) -> str:
+    fallback = datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(ts)}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
+def _reason(request: ErasureRequest) -> str:
+    return escape(request.reason) if request.reason else "_none given_"
+
+
+def usage() -> tuple[str, Blocks]:
+    text = (
+        "*Erase a person's data from Gong*\n"
+        "`/gong-erase <phone number> [reason or ticket]`, for example `/gong-erase +1 425 555 2671 DSR-1234`\n"
+        "• Write the number with `+` and the country code; spaces, dashes and brackets are fine.\n"
+        "• No extensions (`ext. 12`): Gong would glue them onto the number.\n"
+        "• You confirm privately first; then the request is posted here for an approver, and only after "
+        "approval is anything sent to Gong."
+    )
+    return "How to use /gong-erase", [_section(text)]
+
+
+def refusal(message: str) -> tuple[str, Blocks]:
+    return message, [_section(f":warning: {message}")]
+
+
+def notice(message: str) -> tuple[str, Blocks]:
+    return message, [_section(message)]
+
+
+def confirmation(request: ErasureRequest) -> tuple[str, Blocks]:
+    """The requester's private check of exactly what will be erased."""
+    lines = [
+        f"*You are about to request erasure of* `{request.e164}`",
+        f"Written internationally: {request.international} · Country: {escape(request.country or 'unknown')}",
+        f"*Reason:* {_reason(request)}",
+    ]
+    blocks: Blocks = [_section("\n".join(lines))]
+    if not request.number_valid:
+        blocks.append(
+            _section(
+                ":warning: *This number is possible but not valid* for its country: no phone line is known to "
+                "use it. Check it against the data subject's request before you submit."
+            )
+        )
+    blocks += [
+        _section(WHAT_GONG_DELETES),
+        _context(
+            f"Request `{request.id}` · only you can see this · submitting posts it in this channel "
+            "with the number masked, for approval"
+        ),
+        {
+            "type": "actions",
+            "block_id": "erase_confirm",
+            "elements": [
+                _button("erase_submit", "Submit for approval", request.id, "primary"),
+                _button("erase_cancel", "Cancel", request.id),
+            ],
+        },
+    ]
+    return f"Confirm erase request {request.id}", blocks
+
+
+def submitted_ephemeral(request: ErasureRequest) -> tuple[str, Blocks]:
+    return f"Request {request.id} submitted for approval", [
+        _section(
+            f":outbox_tray: Request `{request.id}` for {request.masked} was posted in this channel for approval. "
+            "You'll see the outcome in its thread."
+        )
+    ]
+
+
+def closed_ephemeral(request: ErasureRequest) -> tuple[str, Blocks]:
+    line = STATE_LINES[request.state]
+    return f"Request {request.id}: {request.state.value}", [
+        _section(f"{line}: request `{request.id}` for {request.masked}. Nothing was sent to Gong.")
+    ]
+
+
+def approval_message(request: ErasureRequest, policy: ApprovalPolicy) -> tuple[str, Blocks]:
+    """The public request: masked number, escaped reason, approvals so far, and buttons while pending."""
+    approvals = ", ".join(f"<@{user}>" for user in request.approvals) or "none yet"
+    fields = [
+        f"*Requested by*\n<@{request.requester}>",
+        f"*Phone number*\n{request.masked}",
+        f"*Country*\n{escape(request.country or 'unknown')}",
+        f"*Reason*\n{_reason(request)}",
+        f"*Approvals*\n{len(request.approvals)} of {request.required_approvals} needed: {approvals}",
+        f"*Who can approve*\n{policy.describe_approvers()}",
+    ]
+    blocks: Blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": f"Gong erase request {request.id}"}},
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": field} for field in fields]},
+        _section(f"*Status:* {_status_line(request)}"),
+    ]
+    if not request.number_valid:
+        blocks.append(_context(":warning: The number is possible but not valid for its country."))
+    if request.state is State.PENDING:
+        approve = _button("erase_approve", "Approve", request.id, "primary")
+        approve["confirm"] = {
+            "title": {"type": "plain_text", "text": "Erase this person's data?"},
+            "text": {
+                "type": "mrkdwn",
+                "text": f"Gong will permanently delete everything it holds for {request.masked}. "
+                "This cannot be undone.",
+            },
+            "confirm": {"type": "plain_text", "text": "Approve erase"},
+            "deny": {"type": "plain_text", "text": "Go back"},
+            "style": "danger",
+        }
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "erase_decide",
+                "elements": [
+                    approve,
+                    _button("erase_reject", "Reject", request.id, "danger"),
+                    _button("erase_cancel", "Cancel request", request.id),
+                ],
+            }
+        )
+        blocks.append(_context(f"Expires {_date(request.expires_at)} if not approved."))
+    return f"Gong erase request {request.id} ({request.state.value})", blocks
+
+
+def _status_line(request: ErasureRequest) -> str:
+    line = STATE_LINES[request.state]
+    who = f" by <@{request.decided_by}>" if request.decided_by else ""
+    if request.state is State.REJECTED:
+        return f"{line}{who}"
+    if request.state in {State.APPROVED, State.SUBMITTED, State.FAILED}:
+        approvers = ", ".join(f"<@{user}>" for user in request.approvals)
+        suffix = f" · Gong requestId `{escape(request.gong_request_id)}`" if request.gong_request_id else ""
+        return f"{line} · approved by {approvers}{suffix}"
+    return line
+
+
+def thread_note(request: ErasureRequest) -> tuple[str, Blocks]:
+    """The reply under the approval message telling what became of the request."""
+    if request.state is State.SUBMITTED:
+        request_id = f"`{escape(request.gong_request_id)}`" if request.gong_request_id else "_not returned_"
+        text = (
+            f":white_check_mark: Gong accepted the erase request for {request.masked}.\n"
+            f"Gong requestId: {request_id}\n"
+            "Gong deletes asynchronously: it may take several hours before the data is gone."
+        )
+    elif request.state is State.FAILED:
+        text = f":x: The erase request for {request.masked} failed: {escape(request.failure or 'unknown error')}"
+        if request.gong_errors:
+            text += "\nGong said: " + "; ".join(f"`{escape(error)}`" for error in request.gong_errors)
+        if request.gong_request_id:
+            text += f"\nGong requestId: `{escape(request.gong_request_id)}`"
+    elif request.state is State.REJECTED:
+        text = f":no_entry: Rejected by <@{request.decided_by}>. Nothing was sent to Gong."
+    elif request.state is State.CANCELLED:
+        text = f":heavy_minus_sign: Cancelled by <@{request.decided_by}>. Nothing was sent to Gong."
+    elif request.state is State.EXPIRED:
+        text = ":hourglass: This request expired before it was approved. Nothing was sent to Gong."
+    else:
+        text = f"Request `{request.id}` is {request.state.value}."
+    return text.split("\n", 1)[0][:150], [_section(text[:3000])]

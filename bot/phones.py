@@ -1,0 +1,179 @@
+"""Parse, normalise and mask phone numbers the way Gong reads them (pure; uses phonenumbers)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import phonenumbers
+from phonenumbers import geocoder
+
+from .errors import InputRejected
+
+ACCEPTED_FORM = "+1 425 555 2671"
+MAX_TEXT_LENGTH = 1000
+MAX_REASON_LENGTH = 500
+
+# Characters a number may be written with: Gong ignores every non-digit, so anything else is suspicious.
+_NUMBER_TOKEN = re.compile(r"^[+\d().\-/]+$")
+# An extension glued to the number (+14255552671x12, ;ext=12) or standing after it (ext. 12, x12, #12).
+_GLUED_EXTENSION = re.compile(r"^\+?[\d().\-/]*\d(?:;?ext\.?=?|extension|x|#)\d+$", re.IGNORECASE)
+_EXTENSION_MARK = re.compile(r"^(?:;?ext\.?[=:]?|extension[=:]?|x|#)(\d*)$", re.IGNORECASE)
+_LETTER = re.compile(r"[^\W\d_]")
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"), "-")
+# Seven or more digits, possibly split by the usual separators: how a phone number looks inside free text.
+_NUMBER_IN_TEXT = re.compile(r"\+?\d(?:[\s().\-/]*\d){6,}")
+
+
+@dataclass(frozen=True)
+class PhoneNumber:
+    """A number Gong can match: E.164 for the API, friendlier forms for people."""
+
+    e164: str
+    international: str
+    region: str | None
+    country: str
+    valid: bool
+
+    @property
+    def masked(self) -> str:
+        return mask_number(self)
+
+
+@dataclass(frozen=True)
+class EraseCommand:
+    """What `/gong-erase <number> [reason…]` asked for."""
+
+    number: PhoneNumber
+    reason: str
+
+
+def parse_command_text(text: str) -> EraseCommand:
+    """Split the command text into a checked phone number and the reason after it."""
+    text = text.strip()
+    if len(text) > MAX_TEXT_LENGTH:
+        raise InputRejected(
+            f"That is {len(text):,} characters. Send the phone number and a short reason "
+            f"(under {MAX_TEXT_LENGTH:,} characters), e.g. `/gong-erase {ACCEPTED_FORM} DSR-1234`."
+        )
+    tokens = text.split()
+    if not tokens:
+        raise InputRejected(f"Give the phone number to erase, e.g. `/gong-erase {ACCEPTED_FORM} DSR-1234`.")
+    plain = [_plain(token) for token in tokens]
+    first = plain[0]
+    if _GLUED_EXTENSION.match(first):
+        raise _extension_refusal()
+    if not first.startswith("+"):
+        if first[:1].isdigit() or first[:1] == "(":
+            raise InputRejected(
+                "The number needs a leading + and its country code, because Gong matches numbers only in "
+                f"that form. Write it like `{ACCEPTED_FORM}` (+1 is the US and Canada, +44 the UK, +49 Germany)."
+            )
+        raise InputRejected(
+            f"Start with the phone number to erase, e.g. `/gong-erase {ACCEPTED_FORM} DSR-1234`. "
+            "Type `/gong-erase help` for more."
+        )
+    count = 0
+    while count < len(plain) and _NUMBER_TOKEN.match(plain[count]):
+        count += 1
+    rest = plain[count:]
+    if count == 0:
+        raise InputRejected(
+            "The number has letters or symbols in it. Gong ignores everything but digits, so it "
+            f"would look for a different number. Write the number in digits only, e.g. `{ACCEPTED_FORM}`."
+        )
+    if rest and _starts_extension(rest):
+        raise _extension_refusal()
+    number, used = _best_prefix(plain[:count], next_token=rest[0] if rest else None)
+    reason = " ".join(tokens[used:]).strip()
+    if len(reason) > MAX_REASON_LENGTH:
+        raise InputRejected(
+            f"The reason is {len(reason):,} characters; keep it under {MAX_REASON_LENGTH} "
+            "(a ticket id and a few words are enough)."
+        )
+    return EraseCommand(number=number, reason=reason)
+
+
+def parse_number(text: str) -> PhoneNumber:
+    """Parse one number written on its own, e.g. in a test or a CLI argument."""
+    command = parse_command_text(text)
+    if command.reason:
+        raise InputRejected("Expected only a phone number, but found more after it.")
+    return command.number
+
+
+def mask_number(number: PhoneNumber) -> str:
+    """`+1 ••• ••• 2671`: the country code and a few last digits, never enough to dial."""
+    code, _, national = number.international.partition(" ")
+    digits = sum(ch.isdigit() for ch in national)
+    reveal = min(4, max(2, digits - 6))
+    seen = 0
+    out = []
+    for ch in national:
+        if ch.isdigit():
+            seen += 1
+            out.append(ch if seen > digits - reveal else "•")
+        else:
+            out.append(" ")
+    return f"{code} {''.join(out)}"
+
+
+def redact_numbers(text: str) -> str:
+    """Replace anything that looks like a phone number in free text (e.g. a Gong error) by a mark."""
+    return _NUMBER_IN_TEXT.sub("[number removed]", text)
+
+
+def _best_prefix(tokens: list[str], next_token: str | None) -> tuple[PhoneNumber, int]:
+    """The longest run of leading tokens that is a valid number; else all of them, if possible at all."""
+    for end in range(len(tokens), 0, -1):
+        parsed = _parse(" ".join(tokens[:end]))
+        if parsed is not None and phonenumbers.is_valid_number(parsed):
+            return _phone(parsed, valid=True), end
+    parsed = _parse(" ".join(tokens))
+    if parsed is not None and phonenumbers.is_possible_number(parsed):
+        return _phone(parsed, valid=False), len(tokens)
+    hint = ""
+    if next_token and _LETTER.search(next_token):
+        hint = " If the number goes on with letters (like 1-800-FLOWERS), write those as digits: Gong ignores letters."
+    raise InputRejected(
+        "That is not a phone number that can exist: check the country code and the "
+        f"number of digits, e.g. `{ACCEPTED_FORM}`.{hint}"
+    )
+
+
+def _parse(candidate: str) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse(candidate, None)
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def _phone(parsed: phonenumbers.PhoneNumber, *, valid: bool) -> PhoneNumber:
+    return PhoneNumber(
+        e164=phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164),
+        international=phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL),
+        region=phonenumbers.region_code_for_number(parsed),
+        country=geocoder.country_name_for_number(parsed, "en"),
+        valid=valid,
+    )
+
+
+def _starts_extension(rest: list[str]) -> bool:
+    mark = _EXTENSION_MARK.match(rest[0])
+    if not mark:
+        return False
+    return bool(mark.group(1)) or (len(rest) > 1 and rest[1][:1].isdigit())
+
+
+def _extension_refusal() -> InputRejected:
+    return InputRejected(
+        "Phone extensions can't be erased: Gong ignores the `ext`/`x` and would glue the extension's digits "
+        f"onto the number, matching someone else. Give the main number only, e.g. `{ACCEPTED_FORM}`."
+    )
+
+
+def _plain(token: str) -> str:
+    """Fold full-width forms, other scripts' digits and Unicode dashes to the ASCII Gong expects."""
+    folded = unicodedata.normalize("NFKC", token).translate(_DASHES)
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in folded)

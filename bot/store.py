@@ -1,0 +1,289 @@
+"""SQLite through sqlite-utils: schema and migrations, atomic transitions, the audit log."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlite_utils
+
+from .erasure import ErasureRequest, Event, State, next_state
+
+log = logging.getLogger(__name__)
+
+_MIGRATIONS: list[str] = [
+    # 1: requests, approvals, jobs and the append-only audit log
+    """
+    CREATE TABLE requests (
+        id TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        e164 TEXT,
+        masked TEXT NOT NULL,
+        international TEXT,
+        country TEXT NOT NULL DEFAULT '',
+        number_valid INTEGER NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        requester TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        team TEXT,
+        trigger_id TEXT UNIQUE,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        expires_at REAL NOT NULL,
+        required_approvals INTEGER NOT NULL,
+        message_ts TEXT,
+        decided_by TEXT,
+        decided_at REAL,
+        gong_request_id TEXT,
+        failure TEXT,
+        gong_errors TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX requests_state ON requests(state, expires_at);
+    CREATE TABLE approvals (
+        request_id TEXT NOT NULL REFERENCES requests(id),
+        user_id TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (request_id, user_id)
+    );
+    CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        lane TEXT NOT NULL,
+        request_id TEXT NOT NULL REFERENCES requests(id),
+        payload TEXT NOT NULL DEFAULT '{}',
+        status TEXT NOT NULL DEFAULT 'queued',
+        run_at REAL NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        lease_until REAL,
+        owner TEXT,
+        last_error TEXT,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX jobs_due ON jobs(status, run_at);
+    CREATE INDEX jobs_request ON jobs(request_id, lane, status);
+    -- a request is erased at most once, whatever happens above this line
+    CREATE UNIQUE INDEX jobs_one_erase ON jobs(request_id) WHERE kind = 'gong_erase';
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at REAL NOT NULL,
+        request_id TEXT,
+        actor TEXT NOT NULL,
+        event TEXT NOT NULL,
+        from_state TEXT,
+        to_state TEXT,
+        detail TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX audit_request ON audit(request_id, id);
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    """,
+]
+
+
+class Store:
+    """The bot's database; one connection per thread, transactions that take the write lock up front."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._migrate()
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        db: sqlite_utils.Database | None = getattr(self._local, "db", None)
+        if db is None:
+            conn = sqlite3.connect(self.path, timeout=30.0)
+            db = sqlite_utils.Database(conn)
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = FULL")
+            db.execute("PRAGMA foreign_keys = ON")
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite_utils.Database]:
+        """BEGIN IMMEDIATE: read-then-write without a lost race; commits, or rolls back on any error."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+    def _migrate(self) -> None:
+        with self.transaction() as db:
+            version = next(db.query("PRAGMA user_version"))["user_version"]
+            for number, script in enumerate(_MIGRATIONS[version:], start=version + 1):
+                for statement in _statements(script):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number}")
+                log.info("database %s migrated to schema %d", self.path, number)
+
+    # -- requests -------------------------------------------------------------------------------
+
+    def get_request(self, request_id: str) -> ErasureRequest | None:
+        rows = list(self.db.query("SELECT * FROM requests WHERE id = ?", [request_id]))
+        if not rows:
+            return None
+        approvals = tuple(
+            row["user_id"]
+            for row in self.db.query(
+                "SELECT user_id FROM approvals WHERE request_id = ? ORDER BY created_at, user_id", [request_id]
+            )
+        )
+        return _request_from_row(rows[0], approvals)
+
+    def find_by_trigger(self, trigger_id: str) -> ErasureRequest | None:
+        rows = list(self.db.query("SELECT id FROM requests WHERE trigger_id = ?", [trigger_id]))
+        return self.get_request(rows[0]["id"]) if rows else None
+
+    def insert_request(self, db: sqlite_utils.Database, request: ErasureRequest, trigger_id: str, team: str) -> None:
+        db.execute(
+            """INSERT INTO requests (id, state, e164, masked, international, country, number_valid, reason,
+                   requester, channel, team, trigger_id, created_at, updated_at, expires_at, required_approvals)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [
+                request.id, request.state.value, request.e164, request.masked, request.international,
+                request.country, int(request.number_valid), request.reason, request.requester, request.channel,
+                team, trigger_id or None, request.created_at, request.created_at, request.expires_at,
+                request.required_approvals,
+            ],
+        )  # fmt: skip
+        self.audit(db, request.id, request.requester, "created", None, request.state, {"masked": request.masked})
+
+    def move(
+        self,
+        db: sqlite_utils.Database,
+        request: ErasureRequest,
+        event: Event,
+        actor: str,
+        now: float,
+        detail: dict[str, Any] | None = None,
+        **columns: Any,
+    ) -> State:
+        """Apply one move of the transition table as a conditional write, with its audit row."""
+        to_state = next_state(request.state, event)
+        assignments = "".join(f", {name} = :{name}" for name in _checked(columns))
+        cursor = db.execute(
+            f"UPDATE requests SET state = :to, updated_at = :now{assignments} WHERE id = :id AND state = :from",  # noqa: S608
+            {"to": to_state.value, "now": now, "id": request.id, "from": request.state.value, **columns},
+        )
+        if cursor.rowcount != 1:  # only possible if a caller read outside this transaction
+            raise RuntimeError(f"request {request.id} changed under a transaction")
+        self.audit(db, request.id, actor, event.value, request.state, to_state, detail or {}, at=now)
+        return to_state
+
+    def set_columns(self, db: sqlite_utils.Database, request_id: str, now: float, **columns: Any) -> None:
+        assignments = ", ".join(f"{name} = :{name}" for name in _checked(columns))
+        db.execute(
+            f"UPDATE requests SET {assignments}, updated_at = :now WHERE id = :id",  # noqa: S608
+            {"id": request_id, "now": now, **columns},
+        )
+
+    def add_approval(self, db: sqlite_utils.Database, request_id: str, user_id: str, now: float) -> None:
+        db.execute(
+            "INSERT OR IGNORE INTO approvals (request_id, user_id, created_at) VALUES (?, ?, ?)",
+            [request_id, user_id, now],
+        )
+
+    def due_for_expiry(self, now: float, limit: int = 100) -> list[str]:
+        rows = self.db.query(
+            "SELECT id FROM requests WHERE state IN ('draft', 'pending') AND expires_at <= ? "
+            "ORDER BY expires_at LIMIT ?",
+            [now, limit],
+        )
+        return [row["id"] for row in rows]
+
+    # -- audit ----------------------------------------------------------------------------------
+
+    def audit(
+        self,
+        db: sqlite_utils.Database,
+        request_id: str | None,
+        actor: str,
+        event: str,
+        from_state: State | None,
+        to_state: State | None,
+        detail: dict[str, Any],
+        at: float | None = None,
+    ) -> None:
+        db.execute(
+            "INSERT INTO audit (at, request_id, actor, event, from_state, to_state, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                time.time() if at is None else at, request_id, actor, event,
+                from_state.value if from_state else None, to_state.value if to_state else None,
+                json.dumps(detail, sort_keys=True),
+            ],
+        )  # fmt: skip
+
+    def audit_trail(self, request_id: str) -> list[dict[str, Any]]:
+        rows = self.db.query("SELECT * FROM audit WHERE request_id = ? ORDER BY id", [request_id])
+        return [{**row, "detail": json.loads(row["detail"])} for row in rows]
+
+
+_UPDATABLE = frozenset(
+    {"e164", "masked", "international", "message_ts", "decided_by", "decided_at", "gong_request_id", "failure",
+     "gong_errors"}
+)  # fmt: skip
+
+
+def _checked(columns: dict[str, Any]) -> dict[str, Any]:
+    """Column names are interpolated into SQL: only our own, known ones may be."""
+    unknown = set(columns) - _UPDATABLE
+    if unknown:
+        raise ValueError(f"not an updatable request column: {sorted(unknown)}")
+    return columns
+
+
+def _request_from_row(row: dict[str, Any], approvals: tuple[str, ...]) -> ErasureRequest:
+    return ErasureRequest(
+        id=row["id"],
+        state=State(row["state"]),
+        e164=row["e164"],
+        masked=row["masked"],
+        international=row["international"],
+        country=row["country"],
+        number_valid=bool(row["number_valid"]),
+        reason=row["reason"],
+        requester=row["requester"],
+        channel=row["channel"],
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
+        required_approvals=row["required_approvals"],
+        approvals=approvals,
+        message_ts=row["message_ts"],
+        decided_by=row["decided_by"],
+        decided_at=row["decided_at"],
+        gong_request_id=row["gong_request_id"],
+        failure=row["failure"],
+        gong_errors=tuple(json.loads(row["gong_errors"])),
+    )
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements, keeping trigger bodies (which contain ';') whole."""
+    statements, current = [], ""
+    for line in script.strip().splitlines():
+        current += line + "\n"
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    return statements

@@ -1,0 +1,348 @@
+"""Runs claimed jobs: calls Gong, records every attempt, and tells Slack; retries from the job table."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from . import jobs, messages
+from .erasure import ApprovalPolicy, ErasureRequest, Event, State
+from .errors import GongRateLimited, GongRejected, GongUnavailable, SlackError
+from .gong import GongClient
+from .jobs import Job, Kind
+from .slack import Slack
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+# Slack errors worth another try later; anything else will not pass by waiting.
+_TRANSIENT_SLACK = {
+    "ratelimited", "connection_error", "internal_error", "fatal_error", "service_unavailable",
+    "request_timeout", "http_error", "team_added_to_org",
+}  # fmt: skip
+_UNREACHABLE_CHANNEL = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
+_MAX_SLACK_ATTEMPTS = 8
+_MAX_RATE_LIMITED = 100
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5  # Gong 5xx, timeouts and connection errors
+    backoff: float = 2.0  # seconds before the first retry; doubles each time
+    retry_after_cap: float = 300.0  # the longest we wait, whatever Gong's Retry-After says
+
+    def delay(self, failures: int) -> float:
+        base = self.backoff * 2.0 ** max(0, failures - 1)
+        return min(self.retry_after_cap, base * random.uniform(0.8, 1.2))
+
+
+class LeaseLost(Exception):
+    """Another worker took this job over (our lease ran out); what we did must not be recorded twice."""
+
+
+class Worker:
+    """A few threads per process that claim due jobs and run them; woken at once when work is enqueued."""
+
+    def __init__(
+        self,
+        store: Store,
+        gong: GongClient,
+        slack: Slack,
+        policy: ApprovalPolicy,
+        *,
+        retry: RetryPolicy,
+        lease: float,
+        poll_interval: float,
+        expire: Callable[[], object],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.gong = gong
+        self.slack = slack
+        self.policy = policy
+        self.retry = retry
+        self.lease = lease
+        self.poll_interval = poll_interval
+        self.expire = expire
+        self.clock = clock
+        self.identity = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._handlers: dict[Kind, Callable[[Job, ErasureRequest], None]] = {
+            Kind.GONG_ERASE: self._gong_erase,
+            Kind.POST_APPROVAL: self._post_approval,
+            Kind.REFRESH_PARENT: self._refresh_parent,
+            Kind.THREAD_NOTE: self._thread_note,
+        }
+
+    # -- running --------------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self, threads: int = 2) -> None:
+        for index in range(threads):
+            thread = threading.Thread(target=self._loop, args=(f"{self.identity}/{index}",), daemon=True)
+            thread.name = f"erase-worker-{index}"
+            thread.start()
+            self._threads.append(thread)
+        log.info("worker %s started with %d thread(s)", self.identity, threads)
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """Stop claiming; let running jobs finish within `timeout`, then hand back any lease still held."""
+        self._stopping.set()
+        self._wake.set()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        for index in range(len(self._threads)):
+            jobs.release(self.store, f"{self.identity}/{index}", self.clock())
+        self._threads.clear()
+
+    def _loop(self, owner: str) -> None:
+        last_sweep = 0.0
+        while not self._stopping.is_set():
+            try:
+                if time.monotonic() - last_sweep >= max(self.poll_interval, 1.0):
+                    last_sweep = time.monotonic()
+                    self.expire()
+                if self.run_once(owner):
+                    continue
+            except Exception:
+                log.exception("worker loop error; retrying shortly")
+            self._wake.wait(self.poll_interval)
+            self._wake.clear()
+
+    def run_once(self, owner: str) -> bool:
+        """Claim and run one due job; False when nothing is due."""
+        job = jobs.claim(self.store, owner, self.clock(), self.lease)
+        if job is None:
+            return False
+        request = self.store.get_request(job.request_id)
+        if request is None:  # cannot happen with foreign keys on; never loop on it
+            with self.store.transaction() as db:
+                jobs.bury(db, job, self.clock(), "request not found")
+            return True
+        try:
+            self._handlers[job.kind](job, request)
+        except LeaseLost:
+            log.warning("job %d (%s) lost its lease; another worker owns it now", job.id, job.kind)
+        except SlackError as exc:
+            self._slack_failed(job, request, exc)
+        except Exception as exc:
+            log.exception("job %d (%s) for %s crashed", job.id, job.kind, request.id)
+            self._crashed(job, request, exc)
+        return True
+
+    # -- Gong -----------------------------------------------------------------------------------
+
+    def _gong_erase(self, job: Job, request: ErasureRequest) -> None:
+        if request.state is not State.APPROVED or not request.e164:
+            log.warning("erase job %d skipped: request %s is %s", job.id, request.id, request.state)
+            self._finish(job)
+            return
+        attempt = {"attempt": job.attempts, "masked": request.masked}
+        started = time.monotonic()
+        try:
+            accepted = self.gong.erase_phone_number(request.e164)
+        except GongRateLimited as exc:
+            limited = int(job.payload.get("rate_limited", 0)) + 1
+            wait = min(self.retry.retry_after_cap, exc.retry_after if exc.retry_after is not None else 5.0)
+            self._record_attempt(
+                request,
+                attempt
+                | {"status": 429, "retry_after": exc.retry_after, "gong_request_id": exc.request_id, "error": str(exc)},
+                started,
+            )
+            if limited > _MAX_RATE_LIMITED:
+                self._gong_failed(job, request, "Gong kept answering that the API rate limit was reached.", exc)
+                return
+            log.info("request %s: Gong rate limit, retrying in %.1fs", request.id, wait)
+            self._retry(job, wait, "rate limited", job.payload | {"rate_limited": limited})
+            return
+        except GongUnavailable as exc:
+            failures = int(job.payload.get("failures", 0)) + 1
+            self._record_attempt(
+                request, attempt | {"status": exc.status, "error": str(exc), "gong_request_id": exc.request_id}, started
+            )
+            if failures >= self.retry.max_attempts:
+                self._gong_failed(
+                    job, request,
+                    f"Gong could not be reached or kept failing ({exc}) after {failures} attempts. Try again "
+                    "later with a new request; if it persists, contact help@gong.io.",
+                    exc,
+                )  # fmt: skip
+                return
+            delay = self.retry.delay(failures)
+            log.warning("request %s: %s; retry %d in %.1fs", request.id, exc, failures, delay)
+            self._retry(job, delay, str(exc), job.payload | {"failures": failures})
+            return
+        except GongRejected as exc:
+            self._record_attempt(
+                request,
+                attempt
+                | {
+                    "status": exc.status,
+                    "error": str(exc),
+                    "errors": list(exc.errors),
+                    "gong_request_id": exc.request_id,
+                },
+                started,
+            )
+            self._gong_failed(job, request, _explain_rejection(exc.status), exc)
+            return
+        now = self.clock()
+        with self.store.transaction() as db:
+            self._settle(db, job, now)
+            self.store.audit(db, request.id, "gong", "gong_attempt", request.state, request.state,
+                             attempt | {"status": accepted.status, "gong_request_id": accepted.request_id,
+                                        "elapsed_ms": accepted.elapsed_ms}, at=now)  # fmt: skip
+            self.store.move(db, request, Event.GONG_ACCEPTED, "gong", now, gong_request_id=accepted.request_id)
+            jobs.enqueue(db, Kind.REFRESH_PARENT, request.id, now)
+            jobs.enqueue(db, Kind.THREAD_NOTE, request.id, now)
+        self.wake()
+        log.info("request %s: Gong accepted the erase (requestId %s)", request.id, accepted.request_id)
+
+    def _record_attempt(self, request: ErasureRequest, detail: dict[str, object], started: float) -> None:
+        detail["elapsed_ms"] = int((time.monotonic() - started) * 1000)
+        with self.store.transaction() as db:
+            self.store.audit(db, request.id, "gong", "gong_attempt", request.state, request.state, detail)
+
+    def _gong_failed(self, job: Job, request: ErasureRequest, failure: str, exc: Exception) -> None:
+        errors = list(getattr(exc, "errors", ()))
+        gong_request_id = getattr(exc, "request_id", None)
+        now = self.clock()
+        with self.store.transaction() as db:
+            self._settle(db, job, now)
+            self.store.move(
+                db, request, Event.GONG_FAILED, "gong", now,
+                {"failure": failure, "errors": errors, "gong_request_id": gong_request_id},
+                failure=failure, gong_request_id=gong_request_id, gong_errors=json.dumps(errors),
+            )  # fmt: skip
+            jobs.enqueue(db, Kind.REFRESH_PARENT, request.id, now)
+            jobs.enqueue(db, Kind.THREAD_NOTE, request.id, now)
+        self.wake()
+        log.error("request %s: erase failed: %s", request.id, failure)
+
+    # -- Slack ----------------------------------------------------------------------------------
+
+    def _post_approval(self, job: Job, request: ErasureRequest) -> None:
+        response_url = str(job.payload.get("response_url") or "")
+        if request.message_ts is None:
+            text, blocks = messages.approval_message(request, self.policy)
+            try:
+                ts = self.slack.post_message(request.channel, text, blocks)
+            except SlackError as exc:
+                if exc.code not in _UNREACHABLE_CHANNEL:
+                    raise
+                self._undeliverable(job, request, response_url, exc)
+                return
+            now = self.clock()
+            with self.store.transaction() as db:
+                self._settle(db, job, now)
+                self.store.set_columns(db, request.id, now, message_ts=ts)
+                self.store.audit(db, request.id, "bot", "posted", request.state, request.state, {"ts": ts}, at=now)
+        else:
+            self._finish(job)
+        if response_url:
+            self._respond(response_url, messages.submitted_ephemeral(request), replace=True)
+
+    def _undeliverable(self, job: Job, request: ErasureRequest, response_url: str, exc: SlackError) -> None:
+        """The bot cannot post in the channel: cancel (nothing is public yet) and tell the requester why."""
+        now = self.clock()
+        with self.store.transaction() as db:
+            self._settle(db, job, now, error=exc.code)
+            if request.state is State.PENDING:
+                self.store.move(db, request, Event.CANCEL, "bot", now, {"slack_error": exc.code})
+        log.warning("request %s: cannot post in channel %s (%s)", request.id, request.channel, exc.code)
+        if response_url:
+            text = (
+                f"I couldn't post request `{request.id}` in this channel ({exc.code}). Invite me first "
+                "(`/invite @gong-erase`), then run `/gong-erase` again. Nothing was sent to Gong."
+            )
+            self._respond(response_url, messages.refusal(text), replace=True)
+
+    def _refresh_parent(self, job: Job, request: ErasureRequest) -> None:
+        if request.message_ts:
+            text, blocks = messages.approval_message(request, self.policy)
+            self.slack.update_message(request.channel, request.message_ts, text, blocks)
+        self._finish(job)
+
+    def _thread_note(self, job: Job, request: ErasureRequest) -> None:
+        if request.message_ts:
+            text, blocks = messages.thread_note(request)
+            self.slack.post_message(request.channel, text, blocks, thread_ts=request.message_ts)
+        self._finish(job)
+
+    def _respond(self, response_url: str, message: tuple[str, messages.Blocks], *, replace: bool) -> None:
+        text, blocks = message
+        body = {"text": text, "blocks": blocks, "response_type": "ephemeral", "replace_original": replace}
+        try:
+            self.slack.respond(response_url, body)
+        except SlackError as exc:  # the ephemeral is a courtesy; the public message is the record
+            log.info("could not update the requester's private message (%s)", exc.code)
+
+    def _slack_failed(self, job: Job, request: ErasureRequest, exc: SlackError) -> None:
+        if exc.code in _TRANSIENT_SLACK and job.attempts < _MAX_SLACK_ATTEMPTS:
+            delay = exc.retry_after if exc.retry_after is not None else self.retry.delay(job.attempts)
+            log.warning("job %d (%s) for %s: Slack %s; retrying in %.1fs", job.id, job.kind, request.id,
+                        exc.code, delay)  # fmt: skip
+            self._retry(job, min(delay, self.retry.retry_after_cap), exc.code)
+            return
+        log.error("job %d (%s) for %s: Slack refused (%s); giving up", job.id, job.kind, request.id, exc.code)
+        with self.store.transaction() as db:
+            jobs.bury(db, job, self.clock(), exc.code)
+
+    def _crashed(self, job: Job, request: ErasureRequest, exc: Exception) -> None:
+        error = type(exc).__name__
+        if job.attempts < _MAX_SLACK_ATTEMPTS:
+            self._retry(job, self.retry.delay(job.attempts), error)
+        elif job.kind is Kind.GONG_ERASE and request.state is State.APPROVED:
+            self._gong_failed(job, request, f"The bot hit an internal error ({error}); ask an admin to check", exc)
+        else:
+            with self.store.transaction() as db:
+                jobs.bury(db, job, self.clock(), error)
+
+    # -- job bookkeeping ------------------------------------------------------------------------
+
+    def _settle(self, db: Database, job: Job, now: float, error: str | None = None) -> None:
+        settled = jobs.complete(db, job, now) if error is None else jobs.bury(db, job, now, error)
+        if not settled:
+            raise LeaseLost()
+
+    def _finish(self, job: Job) -> None:
+        with self.store.transaction() as db:
+            self._settle(db, job, self.clock())
+
+    def _retry(self, job: Job, delay: float, error: str, payload: dict[str, object] | None = None) -> None:
+        now = self.clock()
+        with self.store.transaction() as db:
+            if not jobs.retry_at(db, job, now, now + delay, error, payload):
+                raise LeaseLost()
+
+
+def _explain_rejection(status: int) -> str:
+    if status == 401:
+        return (
+            "Gong rejected the bot's API credentials (401). An admin should check GONG_ACCESS_KEY and "
+            "GONG_ACCESS_KEY_SECRET; then start a new request."
+        )
+    if status == 403:
+        return "The Gong API key is not allowed to erase data (403). An admin should check its permissions."
+    if status == 400:
+        return (
+            "Gong refused the erase request (400). If Gong's data-integrity protection stopped an unusually "
+            "large deletion, contact help@gong.io with the requestId below."
+        )
+    return f"Gong refused the erase request ({status})."

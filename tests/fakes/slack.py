@@ -1,0 +1,259 @@
+"""A fake Slack Web API: checks the bot token and Block Kit limits, answers like Slack, records every call."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from .blockkit import MAX_MESSAGE_TEXT, validate_blocks
+from .server import Handler, LocalServer
+
+BOT_TOKEN = "xoxb-test-0000000000-abcdefabcdef"
+
+
+@dataclass
+class Message:
+    channel: str
+    ts: str
+    text: str
+    blocks: list[dict[str, Any]]
+    thread_ts: str | None = None
+    history: list[list[dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def all_text(self) -> str:
+        return self.text + "\n" + json.dumps(self.blocks, ensure_ascii=False)
+
+    def action_ids(self) -> list[str]:
+        return [
+            element.get("action_id")
+            for block in self.blocks
+            if block.get("type") == "actions"
+            for element in block["elements"]
+        ]
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    ok: bool
+    error: str | None
+
+
+class FakeSlack:
+    """State of one fake workspace: channels the bot is in, user groups, messages, response_urls."""
+
+    def __init__(self, token: str = BOT_TOKEN) -> None:
+        self.token = token
+        self.lock = threading.Condition()
+        self.calls: list[Call] = []
+        self.messages: dict[tuple[str, str], Message] = {}
+        self.groups: dict[str, list[str]] = {}
+        self.not_in: set[str] = set()  # channels the bot is not a member of
+        self.failures: dict[str, list[tuple[int, str, dict[str, str]]]] = {}
+        self.responses: dict[str, list[dict[str, Any]]] = {}
+        self._ts = itertools.count(1)
+        self._url_ids = itertools.count(1)
+        self.server = LocalServer(_SlackHandler)
+        self.server.httpd.owner = self  # type: ignore[attr-defined]
+
+    # -- test controls ----------------------------------------------------------------------
+
+    @property
+    def api_url(self) -> str:
+        return self.server.url + "/api/"
+
+    def start(self) -> FakeSlack:
+        self.server.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def response_url(self) -> str:
+        key = f"T000/{next(self._url_ids)}/{time.time_ns()}"
+        with self.lock:
+            self.responses[key] = []
+        return f"{self.server.url}/actions/{key}"
+
+    def fail_next(self, method: str, error: str, status: int = 200, headers: dict[str, str] | None = None) -> None:
+        """Make the next call of `method` fail the way Slack does (e.g. 429 ratelimited with Retry-After)."""
+        with self.lock:
+            self.failures.setdefault(method, []).append((status, error, headers or {}))
+
+    def wait_for(self, predicate, timeout: float = 15.0, what: str = "condition"):  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while True:
+                result = predicate()
+                if result:
+                    return result
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"timed out waiting for {what}; calls: {[c.method for c in self.calls]}")
+                self.lock.wait(min(remaining, 0.1))
+
+    def posts(self, channel: str | None = None) -> list[Message]:
+        with self.lock:
+            return [
+                m for m in self.messages.values() if m.thread_ts is None and (channel is None or m.channel == channel)
+            ]
+
+    def thread(self, channel: str, ts: str) -> list[Message]:
+        with self.lock:
+            return [m for m in self.messages.values() if m.channel == channel and m.thread_ts == ts]
+
+    def responded(self, url: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return list(self.responses[url.split("/actions/", 1)[1]])
+
+    def calls_of(self, method: str) -> list[Call]:
+        with self.lock:
+            return [c for c in self.calls if c.method == method]
+
+    def everything_public(self) -> str:
+        """All text that reached channels or threads (not ephemeral responses), for privacy checks."""
+        with self.lock:
+            return "\n".join(
+                m.all_text + "\n" + json.dumps(m.history, ensure_ascii=False) for m in self.messages.values()
+            )
+
+    # -- the API ----------------------------------------------------------------------------
+
+    def handle(self, method: str, headers: Any, args: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        with self.lock:
+            status, body, extra = self._dispatch(method, headers, args)
+            self.calls.append(Call(method, args, bool(body.get("ok")), body.get("error")))
+            self.lock.notify_all()
+            return status, body, extra
+
+    def _dispatch(self, method: str, headers: Any, args: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        auth = headers.get("Authorization", "")
+        token = auth[7:] if auth.startswith("Bearer ") else args.get("token")
+        if not token:
+            return 200, {"ok": False, "error": "not_authed"}, {}
+        if token != self.token:
+            return 200, {"ok": False, "error": "invalid_auth"}, {}
+        queued = self.failures.get(method)
+        if queued:
+            status, error, extra = queued.pop(0)
+            return status, {"ok": False, "error": error}, extra
+        handler = getattr(self, "api_" + method.replace(".", "_"), None)
+        if handler is None:
+            return 200, {"ok": False, "error": "unknown_method"}, {}
+        return 200, handler(args), {}
+
+    def api_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "gong-erase",
+                "team_id": "T000", "user_id": "UBOT", "bot_id": "BBOT"}  # fmt: skip
+
+    def _check_message(self, args: dict[str, Any]) -> dict[str, Any] | None:
+        blocks = args.get("blocks")
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+        if blocks is None and not args.get("text"):
+            return {"ok": False, "error": "no_text"}
+        if blocks is not None:
+            problems = validate_blocks(blocks)
+            if problems:
+                return {"ok": False, "error": "invalid_blocks", "errors": problems}
+        if len(str(args.get("text") or "")) > MAX_MESSAGE_TEXT:
+            return {"ok": False, "error": "msg_too_long"}
+        args["blocks"] = blocks or []
+        return None
+
+    def api_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = args.get("channel")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel in self.not_in:
+            return {"ok": False, "error": "not_in_channel"}
+        problem = self._check_message(args)
+        if problem:
+            return problem
+        thread_ts = args.get("thread_ts")
+        if thread_ts and (channel, thread_ts) not in self.messages:
+            return {"ok": False, "error": "thread_not_found"}
+        ts = f"{1_700_000_000 + next(self._ts)}.000100"
+        self.messages[(channel, ts)] = Message(channel, ts, str(args.get("text") or ""), args["blocks"], thread_ts)
+        return {"ok": True, "channel": channel, "ts": ts, "message": {"text": args.get("text"), "ts": ts}}
+
+    def api_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        key = (args.get("channel"), args.get("ts"))
+        message = self.messages.get(key)  # type: ignore[arg-type]
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        problem = self._check_message(args)
+        if problem:
+            return problem
+        message.history.append(message.blocks)
+        message.text = str(args.get("text") or "")
+        message.blocks = args["blocks"]
+        return {"ok": True, "channel": key[0], "ts": key[1], "text": message.text}
+
+    def api_usergroups_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        group = args.get("usergroup")
+        if group not in self.groups:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": list(self.groups[group])}
+
+    def respond(self, key: str, body: dict[str, Any]) -> tuple[int, str]:
+        with self.lock:
+            uses = self.responses.get(key)
+            if uses is None:
+                return 404, "expired_url"
+            if len(uses) >= 5:
+                return 404, "used_url"
+            if "blocks" in body and validate_blocks(body["blocks"]):
+                return 400, "invalid_blocks"
+            uses.append(body)
+            self.lock.notify_all()
+            return 200, "ok"
+
+
+class _SlackHandler(Handler):
+    def do_POST(self) -> None:
+        fake: FakeSlack = self.owner
+        path = urlsplit(self.path).path
+        raw = self.read_body()
+        if path.startswith("/actions/"):
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                self.send(400, b"invalid_payload", "text/plain")
+                return
+            status, text = fake.respond(path[len("/actions/") :], body)
+            self.send(status, text.encode(), "text/plain")
+            return
+        if not path.startswith("/api/"):
+            self.send(404, b"not found", "text/plain")
+            return
+        self._api(path[len("/api/") :], raw)
+
+    def do_GET(self) -> None:
+        split = urlsplit(self.path)
+        if not split.path.startswith("/api/"):
+            self.send(404, b"not found", "text/plain")
+            return
+        self._api(split.path[len("/api/") :], split.query.encode())
+
+    def _api(self, method: str, raw: bytes) -> None:
+        fake: FakeSlack = self.owner
+        content_type = self.headers.get("Content-Type", "")
+        query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+        if "application/json" in content_type:
+            try:
+                args = json.loads(raw or b"{}")
+            except ValueError:
+                self.send(200, b'{"ok": false, "error": "invalid_json"}')
+                return
+        else:
+            args = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+        status, body, headers = fake.handle(method, self.headers, {**query, **args})
+        self.send(status, json.dumps(body).encode(), headers=headers)

@@ -1,0 +1,191 @@
+"""Driving the real bot process over HTTP: signed Slack requests, a process we can start, kill and restart."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from tests.fakes.gong import ACCESS_KEY, ACCESS_KEY_SECRET, FakeGong
+from tests.fakes.slack import BOT_TOKEN, FakeSlack
+
+ROOT = Path(__file__).resolve().parent.parent
+SIGNING_SECRET = "fake-signing-secret-8f3a"
+APPROVER = "UAPPROVER1"
+APPROVER_2 = "UAPPROVER2"
+GROUP = "SPRIVACY"
+GROUP_MEMBER = "UGROUPMEMBER"
+REQUESTER = "UREQUESTER"
+OUTSIDER = "UOUTSIDER"
+CHANNEL = "CPRIVACY"
+
+_numbers = itertools.count(int(time.time()) % 5000)
+
+
+def fresh_number() -> tuple[str, str]:
+    """A valid US number no other test uses: (how a person types it, its E.164)."""
+    n = next(_numbers) % 10000
+    return f"+1 425 555 {n:04d}", f"+1425555{n:04d}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def sign(body: bytes, timestamp: str, secret: str = SIGNING_SECRET) -> str:
+    base = b"v0:" + timestamp.encode() + b":" + body
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+def base_env(slack: FakeSlack, gong: FakeGong, db_path: Path, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "GONG_"))}
+    env.update(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack.api_url,
+        GONG_ACCESS_KEY=ACCESS_KEY,
+        GONG_ACCESS_KEY_SECRET=ACCESS_KEY_SECRET,
+        GONG_BASE_URL=gong.url,
+        GONG_ERASE_APPROVERS=f"{APPROVER}, {APPROVER_2} {GROUP}",
+        GONG_ERASE_DB=str(db_path),
+        PORT=str(port),
+        WEB_CONCURRENCY="1",
+        GONG_TIMEOUT="2",
+        GONG_ERASE_JOB_LEASE="4",
+        GONG_RETRY_BACKOFF="0.2",
+        GONG_MAX_ATTEMPTS="3",
+        GONG_ERASE_POLL_INTERVAL="0.2",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+class BotProcess:
+    """`python -m bot`, exactly as the Procfile starts it (gunicorn), in its own process group."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.env = env
+        self.port = int(env["PORT"])
+        self.log_path = log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> BotProcess:
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "bot"], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"bot exited with {self.proc.returncode}:\n{self.logs()}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"bot did not become healthy:\n{self.logs()}")
+
+    def kill(self) -> None:
+        """SIGKILL to the whole process group: no shutdown code runs, as in a crash."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+    def terminate(self, timeout: float = 30.0) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout)
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@dataclass
+class SignedSlack:
+    """Sends what Slack sends: form-encoded, signed with the app's signing secret."""
+
+    url: str
+    slack: FakeSlack
+    secret: str = SIGNING_SECRET
+    _triggers = itertools.count(1)
+
+    def post(self, body: bytes, timestamp: str | None = None, signature: str | None = None,
+             headers: dict[str, str] | None = None) -> httpx.Response:  # fmt: skip
+        timestamp = str(int(time.time())) if timestamp is None else timestamp
+        sent = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": timestamp,
+            "X-Slack-Signature": sign(body, timestamp, self.secret) if signature is None else signature,
+            **(headers or {}),
+        }
+        return httpx.post(self.url + "/slack/events", content=body, headers=sent, timeout=10)
+
+    def command_body(self, text: str, user: str = REQUESTER, channel: str = CHANNEL,
+                     channel_name: str = "privacy-requests", trigger_id: str | None = None) -> bytes:  # fmt: skip
+        return urlencode({
+            "token": "deprecated-verification-token", "team_id": "T000", "team_domain": "fake",
+            "channel_id": channel, "channel_name": channel_name, "user_id": user, "user_name": user.lower(),
+            "command": "/gong-erase", "text": text, "api_app_id": "A000", "is_enterprise_install": "false",
+            "response_url": self.slack.response_url(),
+            "trigger_id": trigger_id or f"{next(self._triggers)}.{time.time_ns()}.abc",
+        }).encode()  # fmt: skip
+
+    def command(self, text: str, **kwargs: Any) -> dict[str, Any]:
+        response = self.post(self.command_body(text, **kwargs))
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def click(self, action_id: str, request_id: str, user: str, *, message_ts: str | None = None,
+              ephemeral: bool = False, response_url: str | None = None,
+              channel: str = CHANNEL) -> tuple[httpx.Response, str]:  # fmt: skip
+        """Press a button; returns Slack's view of the HTTP answer and the response_url it carried."""
+        response_url = response_url or self.slack.response_url()
+        payload = {
+            "type": "block_actions",
+            "user": {"id": user, "username": user.lower(), "team_id": "T000"},
+            "api_app_id": "A000",
+            "token": "deprecated-verification-token",
+            "container": {"type": "message", "message_ts": message_ts or "1.0", "channel_id": channel,
+                          "is_ephemeral": ephemeral},
+            "trigger_id": f"{next(self._triggers)}.{time.time_ns()}.abc",
+            "team": {"id": "T000", "domain": "fake"},
+            "channel": {"id": channel, "name": "privacy-requests"},
+            "response_url": response_url,
+            "actions": [{"action_id": action_id, "block_id": "b", "value": request_id, "type": "button",
+                         "text": {"type": "plain_text", "text": "x"}, "action_ts": str(time.time())}],
+        }  # fmt: skip
+        response = self.post(urlencode({"payload": json.dumps(payload)}).encode())
+        return response, response_url
+
+
+def button_value(blocks: list[dict[str, Any]], action_id: str) -> str:
+    for block in blocks:
+        for element in block.get("elements", []) if block.get("type") == "actions" else []:
+            if element.get("action_id") == action_id:
+                return str(element["value"])
+    raise AssertionError(f"no {action_id} button in {json.dumps(blocks)[:500]}")
+
+
+def all_text(blocks: list[dict[str, Any]]) -> str:
+    return json.dumps(blocks, ensure_ascii=False)
