@@ -1,0 +1,84 @@
+"""Settings from the environment: every problem named at once, and `python -m bot` exits without a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from bot.config import Settings
+from bot.errors import ConfigError
+from tests.support import ROOT
+
+GOOD = {
+    "SLACK_BOT_TOKEN": "xoxb-1-2-abc",
+    "SLACK_SIGNING_SECRET": "s3cret",
+    "GONG_ACCESS_KEY": "k",
+    "GONG_ACCESS_KEY_SECRET": "ks",
+    "GONG_ERASE_APPROVERS": "U111, W222 S333",
+}
+
+
+def test_defaults_and_parsed_values() -> None:
+    """Unset variables take the documented defaults; approvers split into users and groups."""
+    settings = Settings.from_env(GOOD)
+    assert settings.approver_users == {"U111", "W222"} and settings.approver_groups == {"S333"}
+    assert settings.required_approvals == 1 and settings.allow_self_approval is False
+    assert settings.channels is None and settings.request_ttl == 86400 and settings.db_path == "gong-erase.db"
+    assert settings.port == 3000 and settings.gong_base_url == "https://api.gong.io"
+    assert settings.slack_api_url == "https://slack.com/api/" and not settings.socket_mode
+
+
+def test_secrets_stay_out_of_repr() -> None:
+    assert "s3cret" not in repr(Settings.from_env(GOOD)) and "xoxb" not in repr(Settings.from_env(GOOD))
+
+
+def test_channels_accept_ids_and_names() -> None:
+    settings = Settings.from_env({**GOOD, "GONG_ERASE_CHANNELS": "C123ABC, #Privacy-Requests"})
+    assert settings.channels == {"C123ABC", "privacy-requests"}
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    """Missing and malformed variables each get their own line naming the variable."""
+    env = {
+        "SLACK_BOT_TOKEN": "xoxp-user-token",
+        "GONG_ERASE_APPROVERS": "U111 bob",
+        "GONG_ERASE_REQUIRED_APPROVALS": "two",
+        "GONG_ERASE_ALLOW_SELF_APPROVAL": "maybe",
+        "GONG_ERASE_REQUEST_TTL": "-5",
+        "GONG_BASE_URL": "api.gong.io",
+        "PORT": "70000",
+    }
+    with pytest.raises(ConfigError) as error:
+        Settings.from_env(env)
+    named = " ".join(error.value.problems)
+    for variable in ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "GONG_ACCESS_KEY", "GONG_ACCESS_KEY_SECRET",
+                     "GONG_ERASE_APPROVERS", "GONG_ERASE_REQUIRED_APPROVALS", "GONG_ERASE_ALLOW_SELF_APPROVAL",
+                     "GONG_ERASE_REQUEST_TTL", "GONG_BASE_URL", "PORT"]:  # fmt: skip
+        assert variable in named
+    assert len(error.value.problems) >= 10
+
+
+def test_more_required_approvals_than_listed_users_is_refused() -> None:
+    with pytest.raises(ConfigError, match="no request could ever be approved"):
+        Settings.from_env({**GOOD, "GONG_ERASE_APPROVERS": "U111", "GONG_ERASE_REQUIRED_APPROVALS": "2"})
+
+
+def test_socket_mode_needs_no_signing_secret() -> None:
+    env = {k: v for k, v in GOOD.items() if k != "SLACK_SIGNING_SECRET"}
+    assert Settings.from_env({**env, "SLACK_APP_TOKEN": "xapp-1-A-1-x"}).socket_mode
+
+
+def test_python_m_bot_without_configuration_exits_with_one_line_per_problem() -> None:
+    """`make run` on a fresh machine: a clear list of what to set, exit code 2, no traceback."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = result.stderr.splitlines()
+    for variable in ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "GONG_ACCESS_KEY", "GONG_ERASE_APPROVERS"]:
+        assert sum(variable in line for line in lines) >= 1
+    assert "README" in result.stderr

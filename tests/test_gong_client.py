@@ -1,0 +1,91 @@
+"""The Gong client: status codes become typed results and errors, and the number never leaks into them."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import httpx
+import pytest
+
+from bot.errors import GongRateLimited, GongRejected, GongUnavailable
+from bot.gong import GongClient, parse_retry_after
+
+E164 = "+14255552671"
+
+
+def client_answering(status: int, body: object = None, headers: dict[str, str] | None = None,
+                     raw: bytes | None = None) -> tuple[GongClient, list[httpx.Request]]:  # fmt: skip
+    seen: list[httpx.Request] = []
+
+    def server(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        content = raw if raw is not None else json.dumps(body if body is not None else {}).encode()
+        return httpx.Response(status, content=content, headers=headers)
+
+    return GongClient("https://gong.example", "key", "secret", transport=httpx.MockTransport(server)), seen
+
+
+def test_erase_sends_the_number_in_the_query_with_basic_auth_and_no_body() -> None:
+    client, seen = client_answering(200, {"requestId": "abc"})
+    accepted = client.erase_phone_number(E164)
+    assert accepted.request_id == "abc" and accepted.status == 200
+    request = seen[0]
+    assert request.method == "POST"
+    assert request.url.path == "/v2/data-privacy/erase-data-for-phone-number"
+    assert request.url.params["phoneNumber"] == E164
+    assert b"%2B1425" in request.url.raw_path  # the + is URL-encoded, not turned into a space
+    assert request.content == b""
+    assert request.headers["Authorization"] == "Basic " + base64.b64encode(b"key:secret").decode()
+
+
+def test_200_without_json_is_still_accepted() -> None:
+    client, _ = client_answering(200, raw=b"<html>ok</html>")
+    assert client.erase_phone_number(E164).request_id is None
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404])
+def test_client_errors_are_final_and_carry_gongs_errors(status: int) -> None:
+    client, _ = client_answering(status, {"requestId": "r1", "errors": [f"bad number {E164}"]})
+    with pytest.raises(GongRejected) as rejected:
+        client.erase_phone_number(E164)
+    assert rejected.value.status == status and rejected.value.request_id == "r1"
+    assert rejected.value.errors == ("bad number [number removed]",)
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_server_errors_are_retryable(status: int) -> None:
+    client, _ = client_answering(status, {"requestId": "r2", "errors": ["oops"]})
+    with pytest.raises(GongUnavailable) as unavailable:
+        client.erase_phone_number(E164)
+    assert unavailable.value.status == status and unavailable.value.errors == ("oops",)
+
+
+def test_429_carries_retry_after() -> None:
+    client, _ = client_answering(429, {"errors": ["limit"]}, {"Retry-After": "7"})
+    with pytest.raises(GongRateLimited) as limited:
+        client.erase_phone_number(E164)
+    assert limited.value.retry_after == 7.0
+
+
+@pytest.mark.parametrize("error", [httpx.ConnectError("boom"), httpx.ReadTimeout("slow")])
+def test_transport_errors_become_unavailable_without_the_url(error: Exception) -> None:
+    """httpx exceptions carry the URL with the number; ours must not."""
+
+    def server(request: httpx.Request) -> httpx.Response:
+        raise error
+
+    client = GongClient("https://gong.example", "k", "s", transport=httpx.MockTransport(server))
+    with pytest.raises(GongUnavailable) as unavailable:
+        client.erase_phone_number(E164)
+    assert "4255552671" not in str(unavailable.value) and unavailable.value.__cause__ is None
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [("5", 5.0), ("0", 0.0), (None, None), ("soon", None), ("-3", None),
+     ("Wed, 21 Oct 2015 07:28:10 GMT", 10.0), ("Wed, 21 Oct 2015 07:27:00 GMT", 0.0)],
+)  # fmt: skip
+def test_retry_after_as_seconds_or_http_date(value: str | None, seconds: float | None) -> None:
+    now = 1445412480.0  # 2015-10-21 07:28:00 UTC
+    assert parse_retry_after(value, now=now) == seconds

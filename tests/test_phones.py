@@ -1,0 +1,157 @@
+"""Phone parsing, normalising and masking: what Gong would match is exactly what the requester confirms."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.errors import InputRejected
+from bot.phones import mask_number, parse_command_text, parse_number, redact_numbers
+
+GONG_SPELLINGS = [
+    "+1 425 555 2671",
+    "+1-425-555-2671",
+    "+1 425 5552671",
+    "+14255552671",
+    "+1 425 555 26 71",
+    "+1(425) 555-2671",
+]
+
+
+@pytest.mark.parametrize("typed", GONG_SPELLINGS)
+def test_every_spelling_in_gongs_docs_gives_the_same_e164(typed: str) -> None:
+    """Each accepted spelling from Gong's documentation normalises to +14255552671."""
+    command = parse_command_text(f"{typed} DSR-1234")
+    assert command.number.e164 == "+14255552671"
+    assert command.number.valid
+    assert command.number.region == "US"
+    assert command.number.country == "United States"
+    assert command.reason == "DSR-1234"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("+1 425 555 2671", ""),
+        ("+1 425 555 2671   DSR-1234  from   legal", "DSR-1234 from legal"),
+        ("+1 425 555 2671 2024 request", "2024 request"),  # digits after a complete number are the reason
+        ("+1 425 555 2671 xylophone", "xylophone"),
+    ],
+)
+def test_reason_is_the_text_after_the_number(text: str, reason: str) -> None:
+    """The reason is everything after the number, as typed."""
+    command = parse_command_text(text)
+    assert command.number.e164 == "+14255552671"
+    assert command.reason == reason
+
+
+@pytest.mark.parametrize(
+    "text", ["+1 425 555 2671 ext. 12", "+1 425 555 2671 x12", "+1 425 555 2671 x 12", "+14255552671;ext=12",
+             "+14255552671x12", "+1 425 555 2671 #12", "+1 425 555 2671 extension 12", "+1 425 555 2671 EXT 12"]
+)  # fmt: skip
+def test_extensions_are_refused(text: str) -> None:
+    """Gong would glue an extension's digits onto the number, so any extension is refused."""
+    with pytest.raises(InputRejected, match="extension"):
+        parse_command_text(text)
+
+
+@pytest.mark.parametrize("text", ["4255552671", "425 555 2671 DSR-1", "(425) 555-2671", "001 425 555 2671"])
+def test_numbers_without_plus_are_refused_with_the_accepted_form(text: str) -> None:
+    """Without + and a country code Gong cannot match; the refusal shows the form to use."""
+    with pytest.raises(InputRejected) as refused:
+        parse_command_text(text)
+    assert "+1 425 555 2671" in refused.value.message
+    assert "country code" in refused.value.message
+
+
+@pytest.mark.parametrize("text", ["+1-800-FLOWERS", "+1800FLOWERS", "+1 425 555 267l"])
+def test_letters_in_the_number_are_refused(text: str) -> None:
+    """Gong ignores letters, so a number written with them would match someone else."""
+    with pytest.raises(InputRejected) as refused:
+        parse_command_text(text)
+    assert "letters" in refused.value.message or "can exist" in refused.value.message
+
+
+def test_letters_after_a_short_number_explain_vanity_numbers() -> None:
+    """`+1 800 FLOWERS` is refused, and the message says to write letters as digits."""
+    with pytest.raises(InputRejected, match="write those as digits"):
+        parse_command_text("+1 800 FLOWERS")
+
+
+@pytest.mark.parametrize("text", ["+1 425 55", "+999 1234567", "+", "+0 123", "+44 12"])
+def test_impossible_numbers_are_refused(text: str) -> None:
+    """A number that cannot exist is refused with what to check."""
+    with pytest.raises(InputRejected, match="check the country code"):
+        parse_command_text(text)
+
+
+def test_refusals_do_not_echo_the_number() -> None:
+    """Exceptions never carry the number the person typed."""
+    with pytest.raises(InputRejected) as refused:
+        parse_command_text("+999 1234567")
+    assert "1234567" not in refused.value.message
+
+
+def test_possible_but_not_valid_numbers_are_allowed_and_flagged() -> None:
+    """+1 200 … has the right length but no valid area code: allowed, marked invalid for a visible warning."""
+    command = parse_command_text("+1 200 555 2671 DSR-9")
+    assert command.number.e164 == "+12005552671"
+    assert command.number.valid is False
+    assert command.reason == "DSR-9"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["+１ ４２５ ５５５ ２６７１", "+١ ٤٢٥ ٥٥٥ ٢٦٧١", "+1 ४२५ ५५५ २६७१", "+1\u2013425\u2013555\u20132671", "＋1 (425) 555-2671"],
+)
+def test_non_ascii_digits_and_dashes_are_folded_to_the_same_number(text: str) -> None:
+    """Full-width, Arabic-Indic and Devanagari digits and Unicode dashes give the same E.164."""
+    assert parse_number(text).e164 == "+14255552671"
+
+
+def test_three_thousand_characters_are_refused_quickly() -> None:
+    """A 3,000-character paste gets a clear refusal, not a crash or a stall."""
+    started = time.perf_counter()
+    for text in ["+1" + "2" * 2998, "+1 425 555 2671 " + "x" * 2984, "9" * 3000]:
+        with pytest.raises(InputRejected, match="characters"):
+            parse_command_text(text)
+    assert time.perf_counter() - started < 5  # generous: a catastrophic regex would take minutes
+
+
+def test_long_reason_is_refused() -> None:
+    with pytest.raises(InputRejected, match="reason"):
+        parse_command_text("+1 425 555 2671 " + "word " * 120)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "DSR-1234 +1 425 555 2671", "erase +1 425 555 2671"])
+def test_text_that_does_not_start_with_a_number_is_refused(text: str) -> None:
+    """The number comes first; anything else gets the usage example."""
+    with pytest.raises(InputRejected, match="/gong-erase"):
+        parse_command_text(text)
+
+
+@pytest.mark.parametrize(
+    ("typed", "masked"),
+    [
+        ("+1 425 555 2671", "+1 ••• ••• 2671"),
+        ("+44 20 7946 0958", "+44 •• •••• 0958"),
+        ("+49 30 123456", "+49 •• ••••56"),
+        ("+33 1 23 45 67 89", "+33 • •• •• •7 89"),
+    ],
+)
+def test_masking_keeps_country_code_and_few_last_digits(typed: str, masked: str) -> None:
+    """Public messages show the country code and at most four last digits."""
+    number = parse_number(typed)
+    assert mask_number(number) == masked == number.masked
+    national = number.e164[len(masked.split()[0]) :]
+    visible = sum(ch.isdigit() for ch in masked.split(" ", 1)[1])
+    assert visible <= 4 and visible < len(national) / 2
+
+
+def test_redact_numbers_removes_phone_like_runs_from_free_text() -> None:
+    """Gong's error texts may quote the number; it is removed before they are stored or shown."""
+    text = "Invalid phone +1 (425) 555-2671 for request 42; also 4255552671."
+    cleaned = redact_numbers(text)
+    assert "2671" not in cleaned
+    assert "request 42" in cleaned
