@@ -189,3 +189,28 @@ def button_value(blocks: list[dict[str, Any]], action_id: str) -> str:
 
 def all_text(blocks: list[dict[str, Any]]) -> str:
     return json.dumps(blocks, ensure_ascii=False)
+
+
+def db_rows(bot: BotProcess, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    """Read the bot's SQLite file the way an auditor would (read-only)."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{bot.env['GONG_ERASE_DB']}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(row) for row in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+def submit_request(slack_user: SignedSlack, typed: str, reason: str = "DSR-1234", requester: str = REQUESTER,
+                   channel: str = CHANNEL) -> Any:  # fmt: skip
+    """Run the command, confirm privately, and return the public approval message once posted."""
+    ack = slack_user.command(f"{typed} {reason}", user=requester, channel=channel)
+    request_id = button_value(ack["blocks"], "erase_submit")
+    response, _ = slack_user.click("erase_submit", request_id, requester, ephemeral=True, channel=channel)
+    assert response.status_code == 200
+    fake = slack_user.slack
+    return fake.wait_for(
+        lambda: next((m for m in fake.posts(channel) if request_id in m.text), None), what="approval message"
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 
 from tests.fakes.gong import FakeGong
-from tests.fakes.slack import FakeSlack, Message
+from tests.fakes.slack import FakeSlack
 from tests.support import (
     APPROVER,
     CHANNEL,
@@ -17,18 +17,8 @@ from tests.support import (
     all_text,
     button_value,
     fresh_number,
+    submit_request,
 )
-
-
-def submit(slack_user: SignedSlack, fake_slack: FakeSlack, typed: str, reason: str = "DSR-1234") -> Message:
-    """Run the command, confirm privately, and return the public approval message."""
-    ack = slack_user.command(f"{typed} {reason}")
-    request_id = button_value(ack["blocks"], "erase_submit")
-    response, _ = slack_user.click("erase_submit", request_id, REQUESTER, ephemeral=True)
-    assert response.status_code == 200
-    return fake_slack.wait_for(
-        lambda: next((m for m in fake_slack.posts(CHANNEL) if request_id in m.text), None), what="approval message"
-    )
 
 
 def test_happy_path_erases_once_and_threads_the_request_id(
@@ -74,7 +64,7 @@ def test_twenty_concurrent_approvals_make_one_gong_call(
 ) -> None:
     """However many clicks arrive at once, Gong is called exactly once."""
     typed, e164 = fresh_number()
-    parent = submit(slack_user, fake_slack, typed)
+    parent = submit_request(slack_user, typed)
     request_id = button_value(parent.blocks, "erase_approve")
     approvers = [APPROVER, "UAPPROVER2", GROUP_MEMBER] * 7
     with concurrent.futures.ThreadPoolExecutor(20) as pool:
@@ -95,7 +85,7 @@ def test_outsider_cannot_approve_and_nothing_changes(
 ) -> None:
     """A non-approver's click is refused privately; the request stays pending and Gong is not called."""
     typed, e164 = fresh_number()
-    parent = submit(slack_user, fake_slack, typed)
+    parent = submit_request(slack_user, typed)
     request_id = button_value(parent.blocks, "erase_approve")
     before = list(parent.blocks)
     _, url = slack_user.click("erase_approve", request_id, OUTSIDER, message_ts=parent.ts)

@@ -31,7 +31,7 @@ def test_table_reaches_every_state_and_terminal_states_have_no_exit() -> None:
                 reachable.add(target)
                 frontier.append(target)
     assert reachable == set(State)
-    assert TERMINAL == {State.SUBMITTED, State.FAILED, State.REJECTED, State.CANCELLED, State.EXPIRED}
+    assert {State.SUBMITTED, State.FAILED, State.REJECTED, State.CANCELLED, State.EXPIRED} == TERMINAL
 
 
 @pytest.mark.parametrize(("state", "event"), sorted(itertools.product(State, Event)))
@@ -96,4 +96,4 @@ def test_expiry_is_inclusive_of_the_ttl() -> None:
 
 def test_every_state_has_an_explanation_for_late_clicks() -> None:
     assert all(explain_closed(state) for state in State)
-    assert OPEN == {State.DRAFT, State.PENDING}
+    assert {State.DRAFT, State.PENDING} == OPEN
