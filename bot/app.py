@@ -54,12 +54,14 @@ def create_app(settings: Settings, store: Store, gong: GongClient, slack_client:
         expire=decisions.expire_due,
     )
     decisions.wake = worker.wake
+    bolt_logger = logging.getLogger("slack_bolt.App")
+    bolt_logger.addFilter(_ignore_token_skipped)
     app = App(
         signing_secret=settings.slack_signing_secret or None,
         client=slack_client,
         token_verification_enabled=False,  # __main__ checked the token once, before forking workers
         request_verification_enabled=not settings.socket_mode,
-        logger=logging.getLogger("slack_bolt.App"),
+        logger=bolt_logger,
     )
     commands.register(app, decisions, settings.channels)
     actions.register(app, decisions, slack, ApproverGroups(slack, settings.approver_groups))
@@ -71,6 +73,11 @@ def create_app(settings: Settings, store: Store, gong: GongClient, slack_client:
         log.error("unexpected %s while handling %s", type(error).__name__, kind, exc_info=error)
 
     return Bot(app=app, decisions=decisions, worker=worker, store=store)
+
+
+def _ignore_token_skipped(record: logging.LogRecord) -> bool:
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that our client (pointed at SLACK_API_URL) wins: it should."""
+    return "`token` will be unused" not in record.getMessage()
 
 
 def build(settings: Settings) -> Bot:

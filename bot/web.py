@@ -50,6 +50,10 @@ def make_wsgi(app: App, signing_secret: str) -> Callable[[dict[str, Any], StartR
             log.warning("refused a request with a missing, stale or invalid Slack signature")
             return plain(start_response, "401 Unauthorized", "invalid request signature\n")
         environ["wsgi.input"] = io.BytesIO(body)
-        return bolt(environ, start_response)
+        try:
+            return bolt(environ, start_response)
+        except ValueError:  # Bolt parses the payload before any listener runs; Slack never sends bad JSON
+            log.warning("refused a signed request whose payload is not valid JSON")
+            return plain(start_response, "400 Bad Request", "malformed payload\n")
 
     return application

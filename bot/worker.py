@@ -153,6 +153,9 @@ class Worker:
             self._finish(job)
             return
         attempt = {"attempt": job.attempts, "masked": request.masked}
+        # Written before the call: if this process dies mid-call, the audit still shows the request went out.
+        with self.store.transaction() as db:
+            self.store.audit(db, request.id, "gong", "gong_call", request.state, request.state, attempt)
         started = time.monotonic()
         try:
             accepted = self.gong.erase_phone_number(request.e164)
