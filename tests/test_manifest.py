@@ -1,0 +1,19 @@
+"""manifest.yml creates a working app in one paste: the command, interactivity and the least scopes."""
+
+from __future__ import annotations
+
+import yaml
+
+from tests.support import ROOT
+
+
+def test_manifest_declares_the_command_interactivity_and_least_scopes() -> None:
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    commands = manifest["features"]["slash_commands"]
+    assert [c["command"] for c in commands] == ["/gong-erase"]
+    assert commands[0]["usage_hint"] and commands[0]["url"].endswith("/slack/events")
+    assert commands[0]["should_escape"] is False  # we read user and channel IDs, not names
+    interactivity = manifest["settings"]["interactivity"]
+    assert interactivity["is_enabled"] is True and interactivity["request_url"].endswith("/slack/events")
+    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == ["chat:write", "commands", "usergroups:read"]
+    assert manifest["features"]["bot_user"]["display_name"]
