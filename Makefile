@@ -16,8 +16,8 @@ run: $(STAMP)
 	@set -a; [ ! -f .env ] || . ./.env; set +a; exec $(BIN)/python -m bot
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot tests bench
-	$(BIN)/ruff format --check bot tests bench
+	$(BIN)/ruff check bot tests $(wildcard bench)
+	$(BIN)/ruff format --check bot tests $(wildcard bench)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
