@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .errors import IllegalTransition, NotAllowed
@@ -126,9 +126,9 @@ class ErasureRequest:
 
     id: str
     state: State
-    e164: str | None
+    e164: str | None = field(repr=False)  # kept out of repr, so a stray log line or traceback cannot carry it
     masked: str
-    international: str | None
+    international: str | None = field(repr=False)
     country: str
     number_valid: bool
     reason: str

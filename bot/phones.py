@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import phonenumbers
 from phonenumbers import geocoder
@@ -30,8 +30,8 @@ _NUMBER_IN_TEXT = re.compile(r"\+?\d(?:[\s().\-/]*\d){6,}")
 class PhoneNumber:
     """A number Gong can match: E.164 for the API, friendlier forms for people."""
 
-    e164: str
-    international: str
+    e164: str = field(repr=False)  # kept out of repr, so a stray log line or traceback cannot carry it
+    international: str = field(repr=False)
     region: str | None
     country: str
     valid: bool

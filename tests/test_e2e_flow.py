@@ -76,7 +76,8 @@ def test_twenty_concurrent_approvals_make_one_gong_call(
         )
     assert all(r.status_code == 200 for r in results)
     fake_slack.wait_for(lambda: fake_slack.thread(CHANNEL, parent.ts), what="thread reply")
-    assert len(fake_gong.calls_for(e164)) == 1
+    # one erase; a 429 from the fake's shared 3 calls/s budget would be a retry of it, not a second erase
+    assert [call.status for call in fake_gong.calls_for(e164) if call.status != 429] == [200]
     assert len(fake_slack.thread(CHANNEL, parent.ts)) == 1
 
 

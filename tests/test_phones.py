@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.errors import InputRejected
 from bot.phones import mask_number, parse_command_text, parse_number, redact_numbers
@@ -161,3 +163,25 @@ def test_redact_numbers_removes_phone_like_runs_from_free_text() -> None:
     cleaned = redact_numbers(text)
     assert "2671" not in cleaned
     assert "request 42" in cleaned
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_gives_a_number_or_a_clear_refusal(text: str) -> None:
+    """Whatever is typed, the parser answers with a number or an InputRejected, never another exception."""
+    try:
+        command = parse_command_text(text)
+    except InputRejected as refused:
+        assert refused.message
+    else:
+        assert command.number.e164.startswith("+")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=9999), st.sampled_from(GONG_SPELLINGS))
+def test_normalising_is_idempotent_and_spelling_independent(last4: int, template: str) -> None:
+    """E.164 parses back to itself, and every spelling of one number gives the same E.164."""
+    typed = template.replace("2671", f"{last4:04d}").replace("26 71", f"{last4 // 100:02d} {last4 % 100:02d}")
+    number = parse_number(typed)
+    assert parse_number(number.e164).e164 == number.e164
+    assert number.e164 == f"+1425555{last4:04d}"

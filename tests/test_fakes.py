@@ -1,0 +1,52 @@
+"""The fakes are strict like the real services: a fake that accepted anything would prove nothing."""
+
+from __future__ import annotations
+
+import base64
+
+import httpx
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from tests.fakes.gong import ACCESS_KEY, ACCESS_KEY_SECRET, ERASE_PHONE, FakeGong
+from tests.fakes.slack import BOT_TOKEN, FakeSlack
+
+GOOD_AUTH = "Basic " + base64.b64encode(f"{ACCESS_KEY}:{ACCESS_KEY_SECRET}".encode()).decode()
+
+
+def test_fake_slack_checks_the_token(fake_slack: FakeSlack) -> None:
+    with pytest.raises(SlackApiError) as error:
+        WebClient(token="xoxb-wrong", base_url=fake_slack.api_url).chat_postMessage(channel="C1", text="hi")
+    assert error.value.response["error"] == "invalid_auth"
+
+
+def test_fake_slack_rejects_blocks_over_the_limits_and_answers_with_ts(fake_slack: FakeSlack) -> None:
+    client = WebClient(token=BOT_TOKEN, base_url=fake_slack.api_url)
+    too_long = [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}]
+    with pytest.raises(SlackApiError) as error:
+        client.chat_postMessage(channel="C1", text="t", blocks=too_long)
+    assert error.value.response["error"] == "invalid_blocks"
+    posted = client.chat_postMessage(channel="C1", text="t")
+    assert posted["ts"] and posted["channel"] == "C1"
+    with pytest.raises(SlackApiError) as missing:
+        client.chat_update(channel="C1", ts="1.2", text="t")
+    assert missing.value.response["error"] == "message_not_found"
+
+
+def test_fake_slack_response_urls_expire_after_five_uses(fake_slack: FakeSlack) -> None:
+    url = fake_slack.response_url()
+    statuses = [httpx.post(url, json={"text": "x"}).status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [404]
+
+
+def test_fake_gong_requires_basic_auth_query_only_and_enforces_3_per_second(fake_gong: FakeGong) -> None:
+    url = fake_gong.url + ERASE_PHONE
+    params = {"phoneNumber": "+14255550001"}
+    assert httpx.post(url, params=params).status_code == 401
+    assert httpx.post(url, params=params, headers={"Authorization": "Basic eDp5"}).status_code == 401
+    assert httpx.post(url, json=params, headers={"Authorization": GOOD_AUTH}).status_code == 400
+    statuses = [httpx.post(url, params=params, headers={"Authorization": GOOD_AUTH}) for _ in range(4)]
+    limited = [r for r in statuses if r.status_code == 429]
+    assert limited and all(int(r.headers["Retry-After"]) >= 1 for r in limited)
+    assert "requestId" in statuses[0].json() or statuses[0].status_code == 429
