@@ -203,6 +203,10 @@ def db_rows(bot: BotProcess, sql: str, params: tuple[Any, ...] = ()) -> list[dic
         conn.close()
 
 
+def request_count(bot: BotProcess) -> int:
+    return int(db_rows(bot, "SELECT COUNT(*) AS n FROM requests")[0]["n"])
+
+
 def submit_request(slack_user: SignedSlack, typed: str, reason: str = "DSR-1234", requester: str = REQUESTER,
                    channel: str = CHANNEL) -> Any:  # fmt: skip
     """Run the command, confirm privately, and return the public approval message once posted."""

@@ -18,12 +18,9 @@ from tests.support import (
     button_value,
     db_rows,
     fresh_number,
+    request_count,
     submit_request,
 )
-
-
-def request_count(bot: BotProcess) -> int:
-    return int(db_rows(bot, "SELECT COUNT(*) AS n FROM requests")[0]["n"])
 
 
 @pytest.mark.parametrize("text", ["", "help", "  HELP "])

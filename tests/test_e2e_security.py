@@ -9,11 +9,7 @@ import httpx
 import pytest
 
 from tests.fakes.slack import FakeSlack
-from tests.support import BotProcess, SignedSlack, db_rows, fresh_number, sign
-
-
-def request_count(bot: BotProcess) -> int:
-    return int(db_rows(bot, "SELECT COUNT(*) AS n FROM requests")[0]["n"])
+from tests.support import BotProcess, SignedSlack, fresh_number, request_count, sign
 
 
 @pytest.mark.parametrize(
