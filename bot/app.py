@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from .budget import GongBudget
 from .config import Settings
 from .decisions import Decisions
 from .erasure import ApprovalPolicy
@@ -44,6 +45,7 @@ def create_app(settings: Settings, store: Store, gong: GongClient, slack_client:
         gong,
         slack,
         policy,
+        budget=GongBudget(store, settings.gong_rate_per_second, settings.gong_daily_limit),
         retry=RetryPolicy(
             max_attempts=settings.gong_max_attempts,
             backoff=settings.gong_retry_backoff,

@@ -37,6 +37,8 @@ class Settings:
     db_path: str = "gong-erase.db"
     port: int = 3000
     web_concurrency: int = 2
+    gong_rate_per_second: int = 3
+    gong_daily_limit: int = 10000
     gong_timeout: float = 30.0
     gong_max_attempts: int = 5
     gong_retry_backoff: float = 2.0
@@ -86,6 +88,8 @@ class Settings:
             db_path=env.text("GONG_ERASE_DB") or "gong-erase.db",
             port=env.integer("PORT", 3000, minimum=1, maximum=65535),
             web_concurrency=env.integer("WEB_CONCURRENCY", 2, minimum=1, maximum=64),
+            gong_rate_per_second=env.integer("GONG_RATE_PER_SECOND", 3, minimum=1),
+            gong_daily_limit=env.integer("GONG_DAILY_LIMIT", 10000, minimum=1),
             gong_timeout=env.number("GONG_TIMEOUT", 30.0, minimum=0.1),
             gong_max_attempts=env.integer("GONG_MAX_ATTEMPTS", 5, minimum=1),
             gong_retry_backoff=env.number("GONG_RETRY_BACKOFF", 2.0, minimum=0.0),

@@ -125,7 +125,11 @@ def release(store: Store, owner: str, now: float) -> int:
         return cursor.rowcount
 
 
-def next_due(store: Store) -> float | None:
-    """When the earliest queued job is due, so an idle worker knows how long it may sleep."""
-    rows = list(store.db.query("SELECT MIN(run_at) AS due FROM jobs WHERE status = 'queued'"))
+def next_due(store: Store, now: float) -> float | None:
+    """When the next job waiting for a later time falls due, so an idle worker knows how long it may sleep.
+
+    Jobs already due but blocked behind another job of their request are left out: finishing that job wakes
+    the worker, so counting them would only make it spin.
+    """
+    rows = list(store.db.query("SELECT MIN(run_at) AS due FROM jobs WHERE status = 'queued' AND run_at > ?", [now]))
     return rows[0]["due"] if rows else None

@@ -189,6 +189,15 @@ def _status_line(request: ErasureRequest) -> str:
     return line
 
 
+def budget_note(request: ErasureRequest, resume_at: float) -> tuple[str, Blocks]:
+    """Said once in the thread when the day's Gong API allowance is spent and the erase must wait."""
+    text = (
+        f":hourglass: Approved, but today's Gong API allowance is used up. The erase for {request.masked} "
+        f"will be sent automatically when it renews, {_date(resume_at)}. Nothing else is needed."
+    )
+    return "Waiting for Gong's daily API allowance", [_section(text)]
+
+
 def thread_note(request: ErasureRequest) -> tuple[str, Blocks]:
     """The reply under the approval message telling what became of the request."""
     if request.state is State.SUBMITTED:

@@ -86,6 +86,14 @@ _MIGRATIONS: list[str] = [
     CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     """,
+    # 2: the Gong call budget shared by all processes (see budget.py)
+    """
+    CREATE TABLE gong_calls (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at REAL NOT NULL
+    );
+    CREATE INDEX gong_calls_at ON gong_calls(at);
+    """,
 ]
 
 

@@ -7,6 +7,7 @@ import logging
 import os
 import random
 import socket
+import sqlite3
 import threading
 import time
 import uuid
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from . import jobs, messages
+from .budget import GongBudget, Slot
 from .erasure import ApprovalPolicy, ErasureRequest, Event, State
 from .errors import GongRateLimited, GongRejected, GongUnavailable, SlackError
 from .gong import GongClient
@@ -60,6 +62,7 @@ class Worker:
         slack: Slack,
         policy: ApprovalPolicy,
         *,
+        budget: GongBudget,
         retry: RetryPolicy,
         lease: float,
         poll_interval: float,
@@ -68,6 +71,7 @@ class Worker:
     ) -> None:
         self.store = store
         self.gong = gong
+        self.budget = budget
         self.slack = slack
         self.policy = policy
         self.retry = retry
@@ -121,8 +125,19 @@ class Worker:
                     continue
             except Exception:
                 log.exception("worker loop error; retrying shortly")
-            self._wake.wait(self.poll_interval)
+            self._wake.wait(self._idle_wait())
             self._wake.clear()
+
+    def _idle_wait(self) -> float:
+        """Sleep until the next queued job is due, or a poll interval, whichever is sooner."""
+        now = self.clock()
+        try:
+            due = jobs.next_due(self.store, now)
+        except sqlite3.OperationalError:  # a locked database must not stop the loop; poll again later
+            return self.poll_interval
+        if due is None:
+            return self.poll_interval
+        return min(self.poll_interval, max(0.0, due - now))
 
     def run_once(self, owner: str) -> bool:
         """Claim and run one due job; False when nothing is due."""
@@ -151,6 +166,10 @@ class Worker:
         if request.state is not State.APPROVED or not request.e164:
             log.warning("erase job %d skipped: request %s is %s", job.id, request.id, request.state)
             self._finish(job)
+            return
+        slot = self._take_slot()
+        if not slot.acquired:
+            self._wait_for_budget(job, request, slot)
             return
         attempt = {"attempt": job.attempts, "masked": request.masked}
         # Written before the call: if this process dies mid-call, the audit still shows the request went out.
@@ -216,6 +235,32 @@ class Worker:
             jobs.enqueue(db, Kind.THREAD_NOTE, request.id, now)
         self.wake()
         log.info("request %s: Gong accepted the erase (requestId %s)", request.id, accepted.request_id)
+
+    def _take_slot(self) -> Slot:
+        """A slot in the shared Gong budget; short waits are slept here, long ones go back to the job table."""
+        while True:
+            slot = self.budget.acquire()
+            if slot.acquired or slot.daily_exhausted or slot.wait > 1.5 or self._stopping.is_set():
+                return slot
+            self._stopping.wait(slot.wait)
+
+    def _wait_for_budget(self, job: Job, request: ErasureRequest, slot: Slot) -> None:
+        """Put the erase back until the budget allows it; the first time the day's budget is spent, say so."""
+        now = self.clock()
+        resume_at = now + slot.wait
+        with self.store.transaction() as db:
+            payload = dict(job.payload)
+            if slot.daily_exhausted and not payload.get("budget_noted"):
+                payload["budget_noted"] = True
+                jobs.enqueue(db, Kind.THREAD_NOTE, request.id, now, {"note": "daily_budget", "resume_at": resume_at})
+                self.store.audit(db, request.id, "bot", "gong_budget_spent", request.state, request.state,
+                                 {"resume_at": resume_at}, at=now)  # fmt: skip
+            if not jobs.retry_at(db, job, now, resume_at, "waiting for the Gong call budget", payload):
+                raise LeaseLost()
+        if slot.daily_exhausted:
+            self.wake()
+            log.warning("request %s: Gong's daily call budget is spent; resuming at %s", request.id,
+                        time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(resume_at)))  # fmt: skip
 
     def _record_attempt(self, request: ErasureRequest, detail: dict[str, object], started: float) -> None:
         detail["elapsed_ms"] = int((time.monotonic() - started) * 1000)
@@ -284,7 +329,10 @@ class Worker:
 
     def _thread_note(self, job: Job, request: ErasureRequest) -> None:
         if request.message_ts:
-            text, blocks = messages.thread_note(request)
+            if job.payload.get("note") == "daily_budget":
+                text, blocks = messages.budget_note(request, float(job.payload["resume_at"]))
+            else:
+                text, blocks = messages.thread_note(request)
             self.slack.post_message(request.channel, text, blocks, thread_ts=request.message_ts)
         self._finish(job)
 

@@ -1,0 +1,50 @@
+"""The Gong budget end to end: the bot alone never causes a 429, and a spent day is said once, plainly."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import time
+
+from tests.conftest import BotFactory
+from tests.fakes.gong import FakeGong
+from tests.fakes.slack import FakeSlack, Message
+from tests.support import APPROVER, CHANNEL, SignedSlack, button_value, fresh_number, submit_request
+
+
+def test_a_burst_of_approvals_stays_under_3_per_second(
+    start_bot: BotFactory, fake_slack: FakeSlack, fake_gong: FakeGong
+) -> None:
+    """Nine erasures approved at once across two processes: all reach Gong, none is refused with 429."""
+    bot = start_bot(WEB_CONCURRENCY="2")
+    user = SignedSlack(bot.url, fake_slack)
+    submitted = [(e164, submit_request(user, typed)) for typed, e164 in (fresh_number() for _ in range(9))]
+
+    def approve(item: tuple[str, Message]) -> None:
+        _, parent = item
+        user.click("erase_approve", button_value(parent.blocks, "erase_approve"), APPROVER, message_ts=parent.ts)
+
+    with concurrent.futures.ThreadPoolExecutor(9) as pool:
+        list(pool.map(approve, submitted))
+    for e164, parent in submitted:
+        fake_slack.wait_for(lambda p=parent: fake_slack.thread(CHANNEL, p.ts), timeout=30, what="outcome")
+        assert [call.status for call in fake_gong.calls_for(e164)] == [200]
+
+
+def test_spent_daily_allowance_waits_and_says_so_once(
+    start_bot: BotFactory, fake_slack: FakeSlack, fake_gong: FakeGong
+) -> None:
+    bot = start_bot(GONG_DAILY_LIMIT="1")
+    user = SignedSlack(bot.url, fake_slack)
+    (first_typed, first_e164), (second_typed, second_e164) = fresh_number(), fresh_number()
+    first = submit_request(user, first_typed)
+    user.click("erase_approve", button_value(first.blocks, "erase_approve"), APPROVER, message_ts=first.ts)
+    fake_slack.wait_for(lambda: fake_slack.thread(CHANNEL, first.ts), what="first outcome")
+
+    second = submit_request(user, second_typed)
+    user.click("erase_approve", button_value(second.blocks, "erase_approve"), APPROVER, message_ts=second.ts)
+    note = fake_slack.wait_for(lambda: fake_slack.thread(CHANNEL, second.ts), what="budget note")
+    assert "allowance is used up" in note[0].all_text and "automatically" in note[0].all_text
+    fake_slack.wait_for(lambda: "Approved" in second.all_text, what="parent shows approved, waiting")
+    time.sleep(1.5)
+    assert len(fake_slack.thread(CHANNEL, second.ts)) == 1  # said once, not per retry
+    assert fake_gong.calls_for(second_e164) == [] and len(fake_gong.calls_for(first_e164)) == 1
