@@ -53,3 +53,30 @@ def test_killed_mid_call_the_erase_completes_after_restart(
         assert db_rows(second, "PRAGMA integrity_check")[0]["integrity_check"] == "ok"
     finally:
         second.kill()
+
+
+def test_sigterm_lets_the_in_flight_erase_finish_and_a_restart_reports_it(
+    start_bot: BotFactory, fake_slack: FakeSlack, fake_gong: FakeGong
+) -> None:
+    """SIGTERM (Heroku, systemd) mid-call: the call completes and is recorded, the process exits within 25 s."""
+    first = start_bot(GONG_TIMEOUT="5", GONG_ERASE_JOB_LEASE="6")
+    user = SignedSlack(first.url, fake_slack)
+    typed, e164 = fresh_number()
+    fake_gong.script(e164, Reply(200, delay=2.0))
+    parent = submit_request(user, typed)
+    request_id = button_value(parent.blocks, "erase_approve")
+    user.click("erase_approve", request_id, APPROVER, message_ts=parent.ts)
+    fake_gong.wait_for_calls(e164, 1)
+    started = time.monotonic()
+    assert first.terminate(timeout=30) == 0
+    assert time.monotonic() - started < 25
+    state = db_rows(first, "SELECT state FROM requests WHERE id = ?", (request_id,))[0]["state"]
+    assert state == "submitted"  # the in-flight call's answer was recorded before exit
+
+    second = BotProcess({**first.env}, first.log_path).start()
+    try:
+        replies = fake_slack.wait_for(lambda: fake_slack.thread(CHANNEL, parent.ts), timeout=30, what="outcome")
+        assert "Gong accepted" in replies[0].all_text
+        assert [c.status for c in fake_gong.calls_for(e164) if c.status != 429] == [200]
+    finally:
+        second.kill()
