@@ -25,5 +25,8 @@ typecheck: $(STAMP)
 test: lint typecheck
 	$(BIN)/python -m pytest
 
+bench: $(STAMP)
+	$(BIN)/python -m bench.latency
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

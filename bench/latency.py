@@ -1,0 +1,117 @@
+"""Ack latency of 50 concurrent slash commands (bot vs a bare Bolt floor) and approve → Gong request latency.
+
+Run: `make bench` (or `.venv/bin/python -m bench.latency`). Both servers run under gunicorn as the Procfile
+starts the bot, against the fake Slack and fake Gong on loopback. The machine is noisy: compare the ratio.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.fakes.gong import FakeGong
+from tests.fakes.slack import FakeSlack
+from tests.support import (
+    APPROVER,
+    ROOT,
+    BotProcess,
+    SignedSlack,
+    base_env,
+    button_value,
+    free_port,
+    fresh_number,
+    submit_request,
+)
+
+BURST = 50
+ROUNDS = 6
+APPROVALS = 30
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def burst(user: SignedSlack, texts: list[str]) -> list[float]:
+    bodies = [user.command_body(text) for text in texts]
+
+    def one(body: bytes) -> float:
+        started = time.perf_counter()
+        response = user.post(body)
+        assert response.status_code == 200, response.text
+        return (time.perf_counter() - started) * 1000
+
+    with concurrent.futures.ThreadPoolExecutor(BURST) as pool:
+        return list(pool.map(one, bodies))
+
+
+def start_bare(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "bench.bare_app:application", "-k", "gthread", "--threads", "8",
+         "-w", env.get("WEB_CONCURRENCY", "2"), "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    for _ in range(100):
+        try:
+            httpx.post(f"http://127.0.0.1:{port}/slack/events", timeout=1)
+            return proc
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise RuntimeError("bare app did not start")
+
+
+def main() -> None:
+    slack, gong = FakeSlack().start(), FakeGong(rate_per_second=1000).start()
+    folder = Path(tempfile.mkdtemp(prefix="bench-"))
+    env = base_env(slack, gong, folder / "bench.db", free_port())
+    env.update(WEB_CONCURRENCY="2", LOG_LEVEL="WARNING", GONG_RATE_PER_SECOND="1000")
+    bot = BotProcess(env, folder / "bot.log").start()
+    bare_port = free_port()
+    bare = start_bare(env, bare_port)
+    try:
+        bot_user = SignedSlack(bot.url, slack)
+        bare_user = SignedSlack(f"http://127.0.0.1:{bare_port}", slack)
+        bot_ms: list[float] = []
+        bare_ms: list[float] = []
+        burst(bot_user, [fresh_number()[0] for _ in range(BURST)])  # warm-up
+        burst(bare_user, ["x"] * BURST)
+        for _ in range(ROUNDS):  # interleaved, so both see the same noise
+            bot_ms += burst(bot_user, [f"{fresh_number()[0]} DSR-1" for _ in range(BURST)])
+            bare_ms += burst(bare_user, ["x"] * BURST)
+        print(f"ack latency, {ROUNDS} bursts of {BURST} concurrent signed slash commands")
+        print(f"  bot   p50 {percentile(bot_ms, 50):7.1f} ms   p99 {percentile(bot_ms, 99):7.1f} ms")
+        print(f"  floor p50 {percentile(bare_ms, 50):7.1f} ms   p99 {percentile(bare_ms, 99):7.1f} ms")
+        ratio = percentile(bot_ms, 99) / percentile(bare_ms, 99)
+        print(f"  p99 ratio bot/floor {ratio:.2f}  (goal ≤ 1.20)")
+
+        lag: list[float] = []
+        for _ in range(APPROVALS):
+            typed, e164 = fresh_number()
+            parent = submit_request(bot_user, typed)
+            request_id = button_value(parent.blocks, "erase_approve")
+            started = time.time()
+            bot_user.click("erase_approve", request_id, APPROVER, message_ts=parent.ts)
+            call = gong.wait_for_calls(e164, 1)[0]
+            lag.append((call.at - started) * 1000)
+        print(f"approve click → Gong request issued, {APPROVALS} sequential approvals")
+        print(f"  p50 {statistics.median(lag):7.1f} ms   p99 {percentile(lag, 99):7.1f} ms  (goal p50 ≤ 150 ms)")
+    finally:
+        bare.terminate()
+        bare.wait(10)
+        bot.kill()
+        slack.stop()
+        gong.stop()
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()
