@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import time
 
 from tests.conftest import BotFactory
@@ -115,3 +116,28 @@ def test_self_approval_when_allowed(start_bot: BotFactory, fake_slack: FakeSlack
     parent = submit_request(user, typed, requester=APPROVER)
     user.click("erase_approve", button_value(parent.blocks, "erase_approve"), APPROVER, message_ts=parent.ts)
     fake_gong.wait_for_calls(e164, 1)
+
+
+def test_approve_reject_and_cancel_racing_give_one_outcome(
+    slack_user: SignedSlack, fake_slack: FakeSlack, fake_gong: FakeGong, bot: BotProcess
+) -> None:
+    """Approve, reject and cancel clicked at the same moment, repeatedly: one decision each time."""
+    for _ in range(3):
+        typed, e164 = fresh_number()
+        parent = submit_request(slack_user, typed)
+        request_id = button_value(parent.blocks, "erase_approve")
+        clicks = [("erase_approve", APPROVER), ("erase_reject", APPROVER_2), ("erase_cancel", REQUESTER)] * 3
+        with concurrent.futures.ThreadPoolExecutor(len(clicks)) as pool:
+            list(pool.map(lambda c: slack_user.click(c[0], request_id, c[1], message_ts=parent.ts), clicks))
+        notes = fake_slack.wait_for(lambda p=parent: fake_slack.thread(CHANNEL, p.ts), what="one outcome")
+        time.sleep(0.5)
+        state = db_rows(bot, "SELECT state FROM requests WHERE id = ?", (request_id,))[0]["state"]
+        assert state in {"submitted", "rejected", "cancelled"}
+        assert len(fake_slack.thread(CHANNEL, parent.ts)) == 1 == len(notes)
+        gong_calls = [c for c in fake_gong.calls_for(e164) if c.status != 429]
+        assert len(gong_calls) == (1 if state == "submitted" else 0)
+        decisions = db_rows(
+            bot, "SELECT event FROM audit WHERE request_id = ? AND event IN ('approve', 'reject', 'cancel')",
+            (request_id,),
+        )  # fmt: skip
+        assert len(decisions) == 1
