@@ -98,7 +98,7 @@ class Decisions:
             enqueue(db, Kind.POST_APPROVAL, request.id, now, {"response_url": response_url})
         self.wake()
         log.info("request %s submitted for approval", request.id)
-        return self._reload(request_id)
+        return self._load(request_id)
 
     def approve(self, request_id: str, actor: str, actor_groups: Collection[str]) -> Approved:
         self._expire_if_due(request_id)
@@ -119,7 +119,7 @@ class Decisions:
             enqueue(db, Kind.REFRESH_PARENT, request.id, now)
         self.wake()
         log.info("request %s approved by %s%s", request.id, actor, " (decided)" if outcome.decided else "")
-        return Approved(request=self._reload(request_id), decided=outcome.decided)
+        return Approved(request=self._load(request_id), decided=outcome.decided)
 
     def reject(self, request_id: str, actor: str, actor_groups: Collection[str]) -> ErasureRequest:
         self._expire_if_due(request_id)
@@ -134,7 +134,7 @@ class Decisions:
             self._refuse_if_closed(request, {State.PENDING}, now)
             self._close(db, request, Event.REJECT, actor, now)
         self.wake()
-        return self._reload(request_id)
+        return self._load(request_id)
 
     def cancel(self, request_id: str, actor: str) -> ErasureRequest:
         self._expire_if_due(request_id)
@@ -149,7 +149,7 @@ class Decisions:
             self._refuse_if_closed(request, OPEN, now)
             self._close(db, request, Event.CANCEL, actor, now)
         self.wake()
-        return self._reload(request_id)
+        return self._load(request_id)
 
     def expire_due(self) -> list[str]:
         """Expire every open request past its TTL, so its message says so without anyone clicking."""
@@ -174,9 +174,6 @@ class Decisions:
         if request is None:
             raise NotFound("I can't find that erase request. Start a new one with `/gong-erase`.")
         return request
-
-    def _reload(self, request_id: str) -> ErasureRequest:
-        return self._load(request_id)
 
     def _close(self, db: Database, request: ErasureRequest, event: Event, actor: str, now: float) -> None:
         """End an open request; once it was public, its message and thread are told."""

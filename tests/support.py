@@ -203,6 +203,10 @@ def db_rows(bot: BotProcess, sql: str, params: tuple[Any, ...] = ()) -> list[dic
         conn.close()
 
 
+def request_state(bot: BotProcess, request_id: str) -> str:
+    return str(db_rows(bot, "SELECT state FROM requests WHERE id = ?", (request_id,))[0]["state"])
+
+
 def request_count(bot: BotProcess) -> int:
     return int(db_rows(bot, "SELECT COUNT(*) AS n FROM requests")[0]["n"])
 

@@ -21,6 +21,7 @@ from tests.support import (
     button_value,
     db_rows,
     fresh_number,
+    request_state,
     submit_request,
 )
 
@@ -73,7 +74,7 @@ def test_reject_closes_the_request_without_calling_gong(
     late = fake_slack.wait_for(lambda: fake_slack.responded(url), what="late approval refused")
     assert "was rejected" in all_text(late[0]["blocks"])
     assert fake_gong.calls_for(e164) == []
-    assert db_rows(bot, "SELECT state FROM requests WHERE id = ?", (request_id,))[0]["state"] == "rejected"
+    assert request_state(bot, request_id) == "rejected"
 
 
 def test_requester_can_cancel_while_pending_and_others_cannot(
@@ -131,7 +132,7 @@ def test_approve_reject_and_cancel_racing_give_one_outcome(
             list(pool.map(lambda c: slack_user.click(c[0], request_id, c[1], message_ts=parent.ts), clicks))
         notes = fake_slack.wait_for(lambda p=parent: fake_slack.thread(CHANNEL, p.ts), what="one outcome")
         time.sleep(0.5)
-        state = db_rows(bot, "SELECT state FROM requests WHERE id = ?", (request_id,))[0]["state"]
+        state = request_state(bot, request_id)
         assert state in {"submitted", "rejected", "cancelled"}
         assert len(fake_slack.thread(CHANNEL, parent.ts)) == 1 == len(notes)
         gong_calls = [c for c in fake_gong.calls_for(e164) if c.status != 429]

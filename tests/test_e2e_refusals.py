@@ -16,9 +16,9 @@ from tests.support import (
     SignedSlack,
     all_text,
     button_value,
-    db_rows,
     fresh_number,
     request_count,
+    request_state,
     submit_request,
 )
 
@@ -67,7 +67,7 @@ def test_only_the_requester_can_submit(slack_user: SignedSlack, fake_slack: Fake
     _, url = slack_user.click("erase_submit", request_id, OUTSIDER, ephemeral=True)
     refusal = fake_slack.wait_for(lambda: fake_slack.responded(url), what="refusal")
     assert "Only <@UREQUESTER>" in all_text(refusal[0]["blocks"])
-    assert db_rows(bot, "SELECT state FROM requests WHERE id = ?", (request_id,))[0]["state"] == "draft"
+    assert request_state(bot, request_id) == "draft"
 
 
 def test_cancelling_the_private_confirmation_replaces_it(

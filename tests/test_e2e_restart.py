@@ -16,6 +16,7 @@ from tests.support import (
     button_value,
     db_rows,
     fresh_number,
+    request_state,
     submit_request,
 )
 
@@ -48,7 +49,7 @@ def test_killed_mid_call_the_erase_completes_after_restart(
         assert events.count("gong_accepted") == 1
         results = [json.loads(row["detail"]) for row in rows if row["event"] == "gong_attempt"]
         assert [r["status"] for r in results if r["status"] != 429] == [200]
-        state = db_rows(second, "SELECT state FROM requests WHERE id = ?", (request_id,))[0]["state"]
+        state = request_state(second, request_id)
         assert state == "submitted"
         assert db_rows(second, "PRAGMA integrity_check")[0]["integrity_check"] == "ok"
     finally:
@@ -70,7 +71,7 @@ def test_sigterm_lets_the_in_flight_erase_finish_and_a_restart_reports_it(
     started = time.monotonic()
     assert first.terminate(timeout=30) == 0
     assert time.monotonic() - started < 25
-    state = db_rows(first, "SELECT state FROM requests WHERE id = ?", (request_id,))[0]["state"]
+    state = request_state(first, request_id)
     assert state == "submitted"  # the in-flight call's answer was recorded before exit
 
     second = BotProcess({**first.env}, first.log_path).start()

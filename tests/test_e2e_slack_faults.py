@@ -12,8 +12,8 @@ from tests.support import (
     SignedSlack,
     all_text,
     button_value,
-    db_rows,
     fresh_number,
+    request_state,
     submit_request,
 )
 
@@ -30,7 +30,7 @@ def test_bot_not_in_channel_tells_the_requester_to_invite_it(
     reply = fake_slack.wait_for(lambda: fake_slack.responded(url), what="private explanation")
     assert "/invite" in all_text(reply[0]["blocks"]) and reply[0]["replace_original"] is True
     assert not fake_slack.posts("CNOTIN")
-    assert db_rows(bot, "SELECT state FROM requests WHERE id = ?", (request_id,))[0]["state"] == "cancelled"
+    assert request_state(bot, request_id) == "cancelled"
 
 
 def test_rate_limited_update_is_retried_and_the_erase_is_recorded_meanwhile(
@@ -44,6 +44,6 @@ def test_rate_limited_update_is_retried_and_the_erase_is_recorded_meanwhile(
     slack_user.click("erase_approve", request_id, APPROVER, message_ts=parent.ts)
     fake_slack.wait_for(lambda: "Submitted to Gong" in parent.all_text, timeout=20, what="update after retry")
     assert any(call.error == "ratelimited" for call in fake_slack.calls_of("chat.update"))
-    assert db_rows(bot, "SELECT state FROM requests WHERE id = ?", (request_id,))[0]["state"] == "submitted"
+    assert request_state(bot, request_id) == "submitted"
     fake_slack.wait_for(lambda: fake_slack.thread(CHANNEL, parent.ts), what="outcome in the thread")
     assert [c.status for c in fake_gong.calls_for(e164) if c.status != 429] == [200]
