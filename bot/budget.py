@@ -33,10 +33,15 @@ def next_day(now: float) -> float:
     return (datetime.fromtimestamp(day_start(now), UTC) + timedelta(days=1)).timestamp()
 
 
-def decide(now: float, recent: Sequence[float], today: int, per_second: int, daily: int) -> Slot:
-    """Pure: given the times of recent calls (ascending) and today's count, may one more call go now?"""
+def decide(
+    now: float, recent: Sequence[float], today: int, per_second: int, daily: int, paused_until: float = 0.0
+) -> Slot:
+    """Pure: given the times of recent calls (ascending), today's count and any pause Gong asked for
+    (a 429's Retry-After), may one more call go now?"""
     if today >= daily:
         return Slot(acquired=False, wait=next_day(now) - now, daily_exhausted=True)
+    if paused_until > now:
+        return Slot(acquired=False, wait=paused_until - now)
     in_window = [t for t in recent if now - t < WINDOW]
     if len(in_window) < per_second:
         return Slot(acquired=True)
@@ -59,9 +64,19 @@ class GongBudget:
                 "SELECT at FROM gong_calls WHERE at > ? ORDER BY at", [now - WINDOW]
             )]  # fmt: skip
             today = next(db.query("SELECT COUNT(*) AS n FROM gong_calls WHERE at >= ?", [day_start(now)]))["n"]
-            slot = decide(now, recent, today, self.per_second, self.daily)
+            paused = [row["until"] for row in db.query("SELECT until FROM gong_pause WHERE id = 1")]
+            slot = decide(now, recent, today, self.per_second, self.daily, paused[0] if paused else 0.0)
             if slot.acquired:
                 db.execute("INSERT INTO gong_calls (at) VALUES (?)", [now])
                 if today % 500 == 0:
                     db.execute("DELETE FROM gong_calls WHERE at < ?", [now - _KEEP])
         return slot
+
+    def pause(self, until: float) -> None:
+        """Gong answered 429: no process calls it again before `until` (a later pause wins)."""
+        with self.store.transaction() as db:
+            db.execute(
+                "INSERT INTO gong_pause (id, until) VALUES (1, :until) "
+                "ON CONFLICT (id) DO UPDATE SET until = MAX(until, :until)",
+                {"until": until},
+            )

@@ -94,6 +94,13 @@ _MIGRATIONS: list[str] = [
     );
     CREATE INDEX gong_calls_at ON gong_calls(at);
     """,
+    # 3: a pause of all Gong calls after a 429 (Retry-After applies to the company, not to one request)
+    """
+    CREATE TABLE gong_pause (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        until REAL NOT NULL
+    );
+    """,
 ]
 
 

@@ -180,7 +180,8 @@ class Worker:
             accepted = self.gong.erase_phone_number(request.e164)
         except GongRateLimited as exc:
             limited = int(job.payload.get("rate_limited", 0)) + 1
-            wait = min(self.retry.retry_after_cap, exc.retry_after if exc.retry_after is not None else 5.0)
+            wait = self._rate_limit_wait(exc.retry_after, limited)
+            self.budget.pause(self.clock() + wait)  # Gong's limit is the company's: every process waits
             self._record_attempt(
                 request,
                 attempt
@@ -243,6 +244,13 @@ class Worker:
             if slot.acquired or slot.daily_exhausted or slot.wait > 1.5 or self._stopping.is_set():
                 return slot
             self._stopping.wait(slot.wait)
+
+    def _rate_limit_wait(self, retry_after: float | None, limited: int) -> float:
+        """Gong's Retry-After, capped; when it is missing or unreadable, our own backoff of at least a second
+        (Gong counts calls per second)."""
+        if retry_after is None:
+            return max(1.0, self.retry.delay(limited))
+        return min(self.retry.retry_after_cap, retry_after)
 
     def _wait_for_budget(self, job: Job, request: ErasureRequest, slot: Slot) -> None:
         """Put the erase back until the budget allows it; the first time the day's budget is spent, say so."""

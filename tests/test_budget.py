@@ -49,3 +49,16 @@ def test_daily_limit_counts_across_the_day(tmp_path: Path) -> None:
     assert budget.acquire().daily_exhausted
     clock[0] = next_day(NOON) + 1
     assert budget.acquire().acquired
+
+
+def test_a_pause_after_a_429_holds_every_process_until_it_ends(tmp_path: Path) -> None:
+    """Gong's Retry-After is for the whole company: a pause taken by one process stops the others too."""
+    path = str(tmp_path / "b.db")
+    clock = [NOON]
+    first, second = (GongBudget(Store(path), 3, 10_000, clock=lambda: clock[0]) for _ in range(2))
+    first.pause(NOON + 30)
+    first.pause(NOON + 10)  # a shorter pause asked later does not shorten the first
+    slot = second.acquire()
+    assert not slot.acquired and not slot.daily_exhausted and abs(slot.wait - 30) < 1e-6
+    clock[0] = NOON + 30
+    assert second.acquire().acquired

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import email.utils
 import json
+import time
 
 import pytest
 
@@ -100,6 +102,99 @@ def test_passing_failures_are_retried_then_succeed(
     audited = attempts(bot, request_id)
     assert len(audited) == len(calls) and audited[-1]["status"] == 200
     assert len(fake_slack.thread(CHANNEL, parent.ts)) == 1
+
+
+@pytest.mark.parametrize(
+    "retry_after",
+    [lambda: email.utils.formatdate(time.time() + 3, usegmt=True), lambda: None, lambda: "soon"],
+    ids=["http-date", "missing", "garbage"],
+)
+def test_429_waits_as_gong_says_or_at_least_a_second(
+    slack_user: SignedSlack, fake_slack: FakeSlack, fake_gong: FakeGong, bot: BotProcess, retry_after
+) -> None:
+    """Retry-After as an HTTP-date is honoured; missing or unreadable, the bot still waits before trying again."""
+    typed, e164 = fresh_number()
+    value = retry_after()
+    fake_gong.script(e164, Reply(429, {"errors": ["limit"]}, {"Retry-After": value} if value else {}))
+    parent = submit_request(slack_user, typed)
+    outcome, request_id = approve_and_wait(slack_user, fake_slack, parent)
+    assert "Gong accepted" in outcome.all_text
+    calls = fake_gong.calls_for(e164)
+    assert calls[0].status == 429 and calls[-1].status == 200
+    assert calls[1].at - calls[0].at >= 0.9
+    audited = attempts(bot, request_id)
+    assert audited[0]["status"] == 429 and len(audited) == len(calls)
+
+
+def test_a_429_pauses_every_erase_not_only_the_one_that_drew_it(
+    slack_user: SignedSlack, fake_slack: FakeSlack, fake_gong: FakeGong
+) -> None:
+    """Another integration spent the company's budget: a request approved meanwhile waits out Retry-After too."""
+    (typed_a, e164_a), (typed_b, e164_b) = fresh_number(), fresh_number()
+    fake_gong.script(e164_a, Reply(429, {"errors": ["limit"]}, {"Retry-After": "2"}))
+    parent_a, parent_b = submit_request(slack_user, typed_a), submit_request(slack_user, typed_b)
+    slack_user.click("erase_approve", button_value(parent_a.blocks, "erase_approve"), APPROVER, message_ts=parent_a.ts)
+    limited = fake_gong.wait_for_calls(e164_a, 1)[0]
+    slack_user.click("erase_approve", button_value(parent_b.blocks, "erase_approve"), APPROVER, message_ts=parent_b.ts)
+    first_b = fake_gong.wait_for_calls(e164_b, 1)[0]
+    assert first_b.at - limited.at >= 1.9
+    for parent in (parent_a, parent_b):
+        replies = fake_slack.wait_for(lambda p=parent: fake_slack.thread(CHANNEL, p.ts), timeout=30, what="outcome")
+        assert "Gong accepted" in replies[0].all_text
+
+
+@pytest.fixture(scope="module")
+def patient_bot(start_bot: BotFactory) -> BotProcess:
+    """Retries for longer (8 attempts) and waits at most 2 s whatever Retry-After says."""
+    return start_bot(GONG_MAX_ATTEMPTS="8", GONG_RETRY_AFTER_CAP="2")
+
+
+def test_a_huge_retry_after_is_capped(patient_bot: BotProcess, fake_slack: FakeSlack, fake_gong: FakeGong) -> None:
+    """Retry-After: one day → the bot waits GONG_RETRY_AFTER_CAP, not a day, and the erase goes through."""
+    user = SignedSlack(patient_bot.url, fake_slack)
+    typed, e164 = fresh_number()
+    fake_gong.script(e164, Reply(429, {"errors": ["limit"]}, {"Retry-After": "86400"}))
+    parent = submit_request(user, typed)
+    outcome, request_id = approve_and_wait(user, fake_slack, parent)
+    assert "Gong accepted" in outcome.all_text
+    calls = fake_gong.calls_for(e164)
+    assert 1.9 <= calls[1].at - calls[0].at < 10
+    assert attempts(patient_bot, request_id)[0]["retry_after"] == 86400
+
+
+def test_an_outage_that_ends_is_ridden_out(patient_bot: BotProcess, fake_slack: FakeSlack, fake_gong: FakeGong) -> None:
+    """Gong answers 503 pages for 2 s: the bot backs off, the erase goes through, the thread has one outcome."""
+    user = SignedSlack(patient_bot.url, fake_slack)
+    typed, e164 = fresh_number()
+    parent = submit_request(user, typed)
+    fake_gong.outage(2.0)
+    outcome, request_id = approve_and_wait(user, fake_slack, parent)
+    assert "Gong accepted" in outcome.all_text
+    statuses = [c.status for c in fake_gong.calls_for(e164) if c.status != 429]
+    assert statuses[0] == 503 and statuses[-1] == 200 and set(statuses[:-1]) == {503}
+    assert [a["status"] for a in attempts(patient_bot, request_id) if a["status"] != 429] == statuses
+    time.sleep(0.5)
+    assert len(fake_slack.thread(CHANNEL, parent.ts)) == 1
+
+
+@pytest.mark.parametrize(
+    ("reply", "request_id_shown"),
+    [(Reply(200, delay=1.5), True), (Reply(200, raw=b"{'requestId': oops"), False)],
+    ids=["slow-but-in-time", "malformed-json"],
+)
+def test_slow_or_unreadable_success_is_still_one_accepted_erase(
+    slack_user: SignedSlack, fake_slack: FakeSlack, fake_gong: FakeGong, bot: BotProcess, reply: Reply,
+    request_id_shown: bool,
+) -> None:  # fmt: skip
+    """A 200 that is slow (under GONG_TIMEOUT) or not JSON: accepted once, never repeated; no requestId is said."""
+    typed, e164 = fresh_number()
+    fake_gong.script(e164, reply)
+    parent = submit_request(slack_user, typed)
+    outcome, request_id = approve_and_wait(slack_user, fake_slack, parent)
+    assert "Gong accepted" in outcome.all_text
+    assert ("not returned" not in outcome.all_text) is request_id_shown
+    assert [c.status for c in fake_gong.calls_for(e164) if c.status != 429] == [200]
+    assert [a["status"] for a in attempts(bot, request_id) if a["status"] != 429] == [200]
 
 
 def test_retries_exhausted_fail_with_a_plain_message(

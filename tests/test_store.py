@@ -15,7 +15,7 @@ from bot.erasure import ApprovalPolicy, Event, State
 from bot.errors import IllegalTransition, NotAllowed, Refusal
 from bot.jobs import Kind
 from bot.phones import parse_command_text
-from bot.store import Store
+from bot.store import _MIGRATIONS, Store
 
 POLICY = ApprovalPolicy(users=frozenset({"UA", "UB", "UC"}), groups=frozenset(), required=2)
 
@@ -49,7 +49,7 @@ def test_schema_is_created_once_and_reopening_keeps_data(tmp_path: Path) -> None
     decisions = Decisions(Store(path), POLICY, ttl=3600)
     request_id = pending(decisions)
     reopened = Store(path)
-    assert next(reopened.db.query("PRAGMA user_version"))["user_version"] == 2
+    assert next(reopened.db.query("PRAGMA user_version"))["user_version"] == len(_MIGRATIONS)
     assert next(reopened.db.query("PRAGMA journal_mode"))["journal_mode"] == "wal"
     assert reopened.get_request(request_id).state is State.PENDING  # type: ignore[union-attr]
 

@@ -53,6 +53,7 @@ class FakeGong:
         self.calls: list[GongCall] = []
         self.scripts: dict[str, collections.deque[Reply]] = {}
         self._recent: collections.deque[float] = collections.deque()
+        self._outage: tuple[float, Reply] | None = None
         self.server = LocalServer(_GongHandler)
         self.server.httpd.owner = self  # type: ignore[attr-defined]
 
@@ -71,6 +72,11 @@ class FakeGong:
         """Answer the next calls for `phone` (E.164) with `replies`, in order; then succeed."""
         with self.lock:
             self.scripts.setdefault(phone, collections.deque()).extend(replies)
+
+    def outage(self, seconds: float, reply: Reply | None = None) -> None:
+        """For the next `seconds`, answer every authorized call with `reply` (by default a 503 HTML page)."""
+        with self.lock:
+            self._outage = (time.monotonic() + seconds, reply or Reply(503, raw=b"<html>Service Unavailable</html>"))
 
     def calls_for(self, phone: str) -> list[GongCall]:
         with self.lock:
@@ -100,6 +106,8 @@ class FakeGong:
         if not self._authorized(headers.get("Authorization", "")):
             return Reply(401, {"requestId": request_id, "errors": ["Access denied"]})
         now = time.monotonic()
+        if self._outage and now < self._outage[0]:
+            return self._outage[1]
         while self._recent and now - self._recent[0] >= 1.0:
             self._recent.popleft()
         if len(self._recent) >= self.rate_per_second:
