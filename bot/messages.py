@@ -189,6 +189,20 @@ def _status_line(request: ErasureRequest) -> str:
     return line
 
 
+def plain_fallback(blocks: Blocks, limit: int = 3000) -> str:
+    """The words of a message without its layout, for when Slack refuses the blocks (invalid_blocks)."""
+    parts: list[str] = []
+    for block in blocks:
+        if block.get("type") in {"header", "section"} and "text" in block:
+            parts.append(str(block["text"]["text"]))
+        if block.get("type") == "section":
+            parts.extend(str(field["text"]).replace("\n", ": ", 1) for field in block.get("fields", []))
+        elif block.get("type") == "context":
+            parts.extend(str(element.get("text", "")) for element in block["elements"])
+    text = "\n".join(part for part in parts if part)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def budget_note(request: ErasureRequest, resume_at: float) -> tuple[str, Blocks]:
     """Said once in the thread when the day's Gong API allowance is spent and the erase must wait."""
     text = (

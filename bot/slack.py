@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -14,6 +15,7 @@ from slack_sdk.webhook import WebhookClient
 from .errors import SlackError
 
 T = TypeVar("T")
+_ERROR_CODE = re.compile(r"[a-z0-9_]{1,64}")
 
 
 class Slack:
@@ -54,7 +56,9 @@ def call_api(request: Callable[[], T]) -> T:
         return request()
     except SlackApiError as exc:
         data = exc.response.data if isinstance(exc.response.data, dict) else {}
-        code = str(data.get("error") or f"http_{exc.response.status_code}")
+        code = str(data.get("error") or "")
+        if not _ERROR_CODE.fullmatch(code):  # e.g. slack_sdk's "Received a response in a non-JSON format: <html>…"
+            code = f"http_{exc.response.status_code}"
         retry_after = exc.response.headers.get("Retry-After") if exc.response.headers else None
         raise SlackError(
             f"Slack refused the call: {code}",

@@ -33,6 +33,7 @@ _TRANSIENT_SLACK = {
     "request_timeout", "http_error", "team_added_to_org",
 }  # fmt: skip
 _UNREACHABLE_CHANNEL = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
+_BLOCKS_REFUSED = {"invalid_blocks", "invalid_blocks_format"}  # then the words go out without the layout
 _MAX_SLACK_ATTEMPTS = 8
 _MAX_RATE_LIMITED = 100
 
@@ -297,13 +298,7 @@ class Worker:
         response_url = str(job.payload.get("response_url") or "")
         if request.message_ts is None:
             text, blocks = messages.approval_message(request, self.policy)
-            try:
-                ts = self.slack.post_message(request.channel, text, blocks)
-            except SlackError as exc:
-                if exc.code not in _UNREACHABLE_CHANNEL:
-                    raise
-                self._undeliverable(job, request, response_url, exc)
-                return
+            ts = self.slack.post_message(request.channel, text, blocks)
             now = self.clock()
             with self.store.transaction() as db:
                 self._settle(db, job, now)
@@ -314,33 +309,43 @@ class Worker:
         if response_url:
             self._respond(response_url, messages.submitted_ephemeral(request), replace=True)
 
-    def _undeliverable(self, job: Job, request: ErasureRequest, response_url: str, exc: SlackError) -> None:
-        """The bot cannot post in the channel: cancel (nothing is public yet) and tell the requester why."""
+    def _undeliverable(self, job: Job, request: ErasureRequest, exc: SlackError) -> None:
+        """The approval message cannot be posted: cancel (nothing is public yet) and tell the requester why."""
         now = self.clock()
         with self.store.transaction() as db:
             self._settle(db, job, now, error=exc.code)
             if request.state is State.PENDING:
                 self.store.move(db, request, Event.CANCEL, "bot", now, {"slack_error": exc.code})
         log.warning("request %s: cannot post in channel %s (%s)", request.id, request.channel, exc.code)
-        if response_url:
+        response_url = str(job.payload.get("response_url") or "")
+        if not response_url:
+            return
+        if exc.code in _UNREACHABLE_CHANNEL:
             text = (
                 f"I couldn't post request `{request.id}` in this channel ({exc.code}). Invite me first "
                 "(`/invite @gong-erase`), then run `/gong-erase` again. Nothing was sent to Gong."
             )
-            self._respond(response_url, messages.refusal(text), replace=True)
+        else:
+            text = (
+                f"Slack would not take the approval message for `{request.id}` ({exc.code}), so the request is "
+                "cancelled and nothing was sent to Gong. Try `/gong-erase` again in a few minutes; if it keeps "
+                "failing, ask the bot's admin to check its log."
+            )
+        self._respond(response_url, messages.refusal(text), replace=True)
 
     def _refresh_parent(self, job: Job, request: ErasureRequest) -> None:
         if request.message_ts:
-            text, blocks = messages.approval_message(request, self.policy)
+            text, blocks = _plain_if_asked(job, messages.approval_message(request, self.policy))
             self.slack.update_message(request.channel, request.message_ts, text, blocks)
         self._finish(job)
 
     def _thread_note(self, job: Job, request: ErasureRequest) -> None:
         if request.message_ts:
             if job.payload.get("note") == "daily_budget":
-                text, blocks = messages.budget_note(request, float(job.payload["resume_at"]))
+                note = messages.budget_note(request, float(job.payload["resume_at"]))
             else:
-                text, blocks = messages.thread_note(request)
+                note = messages.thread_note(request)
+            text, blocks = _plain_if_asked(job, note)
             self.slack.post_message(request.channel, text, blocks, thread_ts=request.message_ts)
         self._finish(job)
 
@@ -353,11 +358,20 @@ class Worker:
             log.info("could not update the requester's private message (%s)", exc.code)
 
     def _slack_failed(self, job: Job, request: ErasureRequest, exc: SlackError) -> None:
-        if exc.code in _TRANSIENT_SLACK and job.attempts < _MAX_SLACK_ATTEMPTS:
+        transient = exc.code in _TRANSIENT_SLACK or exc.code.startswith("http_5")
+        if transient and job.attempts < _MAX_SLACK_ATTEMPTS:
             delay = exc.retry_after if exc.retry_after is not None else self.retry.delay(job.attempts)
             log.warning("job %d (%s) for %s: Slack %s; retrying in %.1fs", job.id, job.kind, request.id,
                         exc.code, delay)  # fmt: skip
             self._retry(job, min(delay, self.retry.retry_after_cap), exc.code)
+            return
+        if job.kind is Kind.POST_APPROVAL:
+            self._undeliverable(job, request, exc)
+            return
+        if exc.code in _BLOCKS_REFUSED and not job.payload.get("plain"):
+            log.error("job %d (%s) for %s: Slack refused our blocks; sending the words alone", job.id, job.kind,
+                      request.id)  # fmt: skip
+            self._retry(job, 0.0, exc.code, job.payload | {"plain": True})
             return
         log.error("job %d (%s) for %s: Slack refused (%s); giving up", job.id, job.kind, request.id, exc.code)
         with self.store.transaction() as db:
@@ -389,6 +403,12 @@ class Worker:
         with self.store.transaction() as db:
             if not jobs.retry_at(db, job, now, now + delay, error, payload):
                 raise LeaseLost()
+
+
+def _plain_if_asked(job: Job, message: tuple[str, messages.Blocks]) -> tuple[str, messages.Blocks]:
+    """After Slack refused a message's blocks, the retry carries its words as text, with no blocks at all."""
+    text, blocks = message
+    return (messages.plain_fallback(blocks), []) if job.payload.get("plain") else (text, blocks)
 
 
 def _explain_rejection(status: int) -> str:

@@ -101,3 +101,16 @@ def test_validator_rejects_what_slack_rejects() -> None:
     ok = dict(button, text={"type": "plain_text", "text": "ok"})
     assert validate_blocks([{"type": "actions", "elements": [ok, ok]}])
     assert validate_blocks([{"type": "actions", "elements": [ok]}]) == []
+
+
+def test_plain_fallback_keeps_every_word_of_every_message_and_no_number() -> None:
+    """When Slack refuses our blocks the words still go out: status, mask, requestId; never the full number."""
+    for _, blocks in every_public_message(dataclasses.replace(REQUEST, reason=WORST_REASON)):
+        plain = messages.plain_fallback(blocks)
+        assert 0 < len(plain) <= 3000
+        assert NUMBER.e164 not in plain and "4255552671" not in plain
+    submitted = dataclasses.replace(REQUEST, state=State.SUBMITTED, gong_request_id="req-42", approvals=("UA",))
+    _, parent = messages.approval_message(submitted, POLICY)
+    plain = messages.plain_fallback(parent)
+    assert "Gong erase request ER-ABCDEFGH" in plain and "+1 ••• ••• 2671" in plain and "req-42" in plain
+    assert "*Requested by*: <@UREQ>" in plain

@@ -56,6 +56,7 @@ class FakeSlack:
         self.messages: dict[tuple[str, str], Message] = {}
         self.groups: dict[str, list[str]] = {}
         self.not_in: set[str] = set()  # channels the bot is not a member of
+        self.deleted: set[str] = set()  # channels that no longer exist
         self.failures: dict[str, list[tuple[int, str, dict[str, str]]]] = {}
         self.responses: dict[str, list[dict[str, Any]]] = {}
         self._ts = itertools.count(1)
@@ -83,7 +84,9 @@ class FakeSlack:
         return f"{self.server.url}/actions/{key}"
 
     def fail_next(self, method: str, error: str, status: int = 200, headers: dict[str, str] | None = None) -> None:
-        """Make the next call of `method` fail the way Slack does (e.g. 429 ratelimited with Retry-After)."""
+        """Make the next call of `method` fail the way Slack does (e.g. 429 ratelimited with Retry-After).
+
+        An `error` starting with "<" is sent as a bare HTML page, as Slack's edge does on a 5xx."""
         with self.lock:
             self.failures.setdefault(method, []).append((status, error, headers or {}))
 
@@ -143,6 +146,8 @@ class FakeSlack:
         queued = self.failures.get(method)
         if queued:
             status, error, extra = queued.pop(0)
+            if error.startswith("<"):
+                return status, {"ok": False, "error": f"http_{status}", "raw": error}, extra
             return status, {"ok": False, "error": error}, extra
         handler = getattr(self, "api_" + method.replace(".", "_"), None)
         if handler is None:
@@ -170,7 +175,7 @@ class FakeSlack:
 
     def api_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = args.get("channel")
-        if not channel:
+        if not channel or channel in self.deleted:
             return {"ok": False, "error": "channel_not_found"}
         if channel in self.not_in:
             return {"ok": False, "error": "not_in_channel"}
@@ -186,6 +191,8 @@ class FakeSlack:
 
     def api_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         key = (args.get("channel"), args.get("ts"))
+        if key[0] in self.deleted:
+            return {"ok": False, "error": "channel_not_found"}
         message = self.messages.get(key)  # type: ignore[arg-type]
         if message is None:
             return {"ok": False, "error": "message_not_found"}
@@ -256,4 +263,7 @@ class _SlackHandler(Handler):
         else:
             args = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
         status, body, headers = fake.handle(method, self.headers, {**query, **args})
+        if "raw" in body:
+            self.send(status, body["raw"].encode(), "text/html", headers=headers)
+            return
         self.send(status, json.dumps(body).encode(), headers=headers)
