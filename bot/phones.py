@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 import phonenumbers
-from phonenumbers import geocoder
+import pycountry
 
 from .errors import InputRejected
 
@@ -154,9 +154,21 @@ def _phone(parsed: phonenumbers.PhoneNumber, *, valid: bool) -> PhoneNumber:
         e164=phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164),
         international=phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL),
         region=phonenumbers.region_code_for_number(parsed),
-        country=geocoder.country_name_for_number(parsed, "en"),
+        country=_country_name(parsed),
         valid=valid,
     )
+
+
+def _country_name(parsed: phonenumbers.PhoneNumber) -> str:
+    """The English name of the number's country, or "" when its code is shared and the number fits none.
+
+    Not phonenumbers.geocoder: importing it loads the geocoding data of every prefix, ~100 MB per process."""
+    regions = phonenumbers.region_codes_for_country_code(parsed.country_code or 0)
+    region = regions[0] if len(regions) == 1 else phonenumbers.region_code_for_number(parsed)
+    country = pycountry.countries.get(alpha_2=region) if region and len(region) == 2 else None
+    if country is None:
+        return ""
+    return str(getattr(country, "common_name", None) or country.name)
 
 
 def _starts_extension(rest: list[str]) -> bool:

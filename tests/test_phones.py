@@ -33,6 +33,16 @@ def test_every_spelling_in_gongs_docs_gives_the_same_e164(typed: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("typed", "country"),
+    [("+44 20 7946 0958", "United Kingdom"), ("+1 604 555 0142", "Canada"), ("+82 2 312 3456", "South Korea"),
+     ("+886 2 2311 1234", "Taiwan"), ("+49 30 901820", "Germany"), ("+800 1234 5678", "")],
+)  # fmt: skip
+def test_approvers_see_the_country_by_its_common_english_name(typed: str, country: str) -> None:
+    """The approval message names the country so approvers can check it; non-geographic numbers have none."""
+    assert parse_number(typed).country == country
+
+
+@pytest.mark.parametrize(
     ("text", "reason"),
     [
         ("+1 425 555 2671", ""),
