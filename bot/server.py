@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import threading
@@ -39,6 +40,9 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
             "errorlog": "-",
             "loglevel": self.settings.log_level.lower(),
             "worker_exit": self._worker_exit,
+            # Objects the master imported stay shared with the workers only while nothing writes to their pages;
+            # the cyclic GC writes to every object it scans, so the master hands them over frozen.
+            "pre_fork": lambda server, worker: gc.freeze(),
             "proc_name": "gong-erase-bot",
         }
         if "control_socket_disable" in self.cfg.settings:  # gunicorn ≥ 24 opens a control socket by default

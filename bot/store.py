@@ -121,6 +121,9 @@ class Store:
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = FULL")
             db.execute("PRAGMA foreign_keys = ON")
+            # every thread has a connection; SQLite's default 2 MB page cache each would add up as the file grows,
+            # while our reads are indexed lookups that the OS's file cache serves as well
+            db.execute("PRAGMA cache_size = -512")
             self._local.db = db
         return db
 
