@@ -15,7 +15,9 @@ HELP = "Set them in the environment (or in a .env file for `make run`); README.m
 
 
 def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=level, format="%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
     # httpx logs every URL at INFO, and Gong's URLs carry the phone number; slack_sdk logs bodies at DEBUG;
     # Bolt logs whole request bodies when a signature is bad.
     for noisy in ("httpx", "httpcore", "slack_sdk", "slack_bolt", "urllib3"):

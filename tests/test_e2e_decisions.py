@@ -120,9 +120,11 @@ def test_self_approval_when_allowed(start_bot: BotFactory, fake_slack: FakeSlack
 
 
 def test_approve_reject_and_cancel_racing_give_one_outcome(
-    slack_user: SignedSlack, fake_slack: FakeSlack, fake_gong: FakeGong, bot: BotProcess
+    start_bot: BotFactory, fake_slack: FakeSlack, fake_gong: FakeGong
 ) -> None:
-    """Approve, reject and cancel clicked at the same moment, repeatedly: one decision each time."""
+    """Approve, reject and cancel clicked at the same moment on two processes, repeatedly: one decision each."""
+    bot = start_bot(WEB_CONCURRENCY="2")
+    slack_user = SignedSlack(bot.url, fake_slack)
     for _ in range(3):
         typed, e164 = fresh_number()
         parent = submit_request(slack_user, typed)
@@ -142,3 +144,9 @@ def test_approve_reject_and_cancel_racing_give_one_outcome(
             (request_id,),
         )  # fmt: skip
         assert len(decisions) == 1
+    deciders = {
+        line.split("]")[0].split("[")[-1]
+        for line in bot.logs().splitlines()
+        if "bot.decisions" in line or "bot.listeners.actions" in line
+    }
+    assert len(deciders) == 2  # the clicks were handled by both processes

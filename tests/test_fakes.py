@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import time
 
 import httpx
 import pytest
@@ -50,3 +51,19 @@ def test_fake_gong_requires_basic_auth_query_only_and_enforces_3_per_second(fake
     limited = [r for r in statuses if r.status_code == 429]
     assert limited and all(int(r.headers["Retry-After"]) >= 1 for r in limited)
     assert "requestId" in statuses[0].json() or statuses[0].status_code == 429
+
+
+def test_fake_gong_leaky_bucket_allows_a_burst_of_3_then_one_call_per_third_of_a_second() -> None:
+    """The bench's Gong: 3 at once pass, a 4th is refused with Retry-After; a third of a second later one passes."""
+    gong = FakeGong(leaky=True).start()
+    try:
+        url, params = gong.url + ERASE_PHONE, {"phoneNumber": "+14255550002"}
+
+        def status() -> int:
+            return httpx.post(url, params=params, headers={"Authorization": GOOD_AUTH}).status_code
+
+        assert [status() for _ in range(4)] == [200, 200, 200, 429]
+        time.sleep(0.36)
+        assert [status(), status()] == [200, 429]
+    finally:
+        gong.stop()

@@ -6,6 +6,7 @@ import base64
 import collections
 import contextlib
 import json
+import math
 import secrets
 import threading
 import time
@@ -47,9 +48,14 @@ class GongCall:
 
 
 class FakeGong:
-    def __init__(self, rate_per_second: int = 3) -> None:
+    """Gong's limit as a sliding one-second window, or (`leaky=True`) a leaky bucket of `rate_per_second` calls
+    draining at that rate: a burst of 3 is fine, a fourth call within the next third of a second is not."""
+
+    def __init__(self, rate_per_second: int = 3, *, leaky: bool = False) -> None:
         self.lock = threading.Condition()
         self.rate_per_second = rate_per_second
+        self.leaky = leaky
+        self._level, self._level_at = 0.0, time.monotonic()
         self.calls: list[GongCall] = []
         self.scripts: dict[str, collections.deque[Reply]] = {}
         self._recent: collections.deque[float] = collections.deque()
@@ -108,13 +114,10 @@ class FakeGong:
         now = time.monotonic()
         if self._outage and now < self._outage[0]:
             return self._outage[1]
-        while self._recent and now - self._recent[0] >= 1.0:
-            self._recent.popleft()
-        if len(self._recent) >= self.rate_per_second:
-            wait = max(1, int(1.0 - (now - self._recent[0]) + 0.999))
+        wait = self._bucket_wait(now) if self.leaky else self._window_wait(now)
+        if wait:
             return Reply(429, {"requestId": request_id, "errors": ["API request limit exceeded"]},
-                         {"Retry-After": str(wait)})  # fmt: skip
-        self._recent.append(now)
+                         {"Retry-After": str(max(1, math.ceil(wait)))})  # fmt: skip
         if path != ERASE_PHONE:
             return Reply(404, {"requestId": request_id, "errors": ["Not found"]})
         if body:
@@ -129,6 +132,23 @@ class FakeGong:
                 reply.body = {"requestId": request_id}
             return reply
         return Reply(200, {"requestId": request_id})
+
+    def _window_wait(self, now: float) -> float:
+        """Seconds until a call would be allowed (0: allowed, and counted)."""
+        while self._recent and now - self._recent[0] >= 1.0:
+            self._recent.popleft()
+        if len(self._recent) >= self.rate_per_second:
+            return 1.0 - (now - self._recent[0])
+        self._recent.append(now)
+        return 0.0
+
+    def _bucket_wait(self, now: float) -> float:
+        self._level = max(0.0, self._level - (now - self._level_at) * self.rate_per_second)
+        self._level_at = now
+        if self._level + 1 > self.rate_per_second + 1e-9:
+            return (self._level + 1 - self.rate_per_second) / self.rate_per_second
+        self._level += 1
+        return 0.0
 
     @staticmethod
     def _authorized(header: str) -> bool:

@@ -1,0 +1,153 @@
+"""300 approved erasures against a Gong enforcing 3 calls/s with a leaky bucket; memory after; start-up time.
+
+Run: `make bench`, or `.venv/bin/python -m bench.throughput [ERASURES]` (WEB_CONCURRENCY=1 measures one
+process). The bot runs as the Procfile starts it (`python -m bot`, gunicorn, WEB_CONCURRENCY=2, production
+retry settings) against the fakes on loopback.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import itertools
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from bench.latency import percentile
+from tests.fakes.gong import FakeGong
+from tests.fakes.slack import FakeSlack
+from tests.support import (
+    APPROVER,
+    CHANNEL,
+    REQUESTER,
+    ROOT,
+    BotProcess,
+    SignedSlack,
+    base_env,
+    button_value,
+    db_rows,
+    free_port,
+    fresh_number,
+)
+
+ERASURES = 300
+RATE = 3
+STARTS = 5
+# base_env tunes these for fast tests; the bench measures the defaults a deployment gets
+TEST_TUNING = ("GONG_TIMEOUT", "GONG_ERASE_JOB_LEASE", "GONG_RETRY_BACKOFF", "GONG_MAX_ATTEMPTS",
+               "GONG_ERASE_POLL_INTERVAL")  # fmt: skip
+
+
+def time_to_healthy(env: dict[str, str], log: Path) -> float:
+    """Seconds from exec of `python -m bot` to the first 200 from /healthz; then a clean SIGTERM."""
+    env = {**env, "PORT": str(free_port())}
+    url = f"http://127.0.0.1:{env['PORT']}/healthz"
+    started = time.perf_counter()
+    with log.open("ab") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env, stdout=out, stderr=out)
+    try:
+        while True:
+            try:
+                if httpx.get(url, timeout=1).status_code == 200:
+                    return time.perf_counter() - started
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.perf_counter() - started > 30:
+                raise RuntimeError(f"bot did not start; see {log}")
+            time.sleep(0.005)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+
+
+def memory(pid: int) -> list[tuple[str, int, int]]:
+    """(role, RSS kB, PSS kB) for the gunicorn master and each of its workers."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    rows = []
+    for role, process in [("master", pid)] + [(f"worker {i + 1}", int(c)) for i, c in enumerate(children)]:
+        status = dict(line.split(":", 1) for line in Path(f"/proc/{process}/status").read_text().splitlines())
+        rollup = Path(f"/proc/{process}/smaps_rollup").read_text().splitlines()
+        pss = next(int(line.split()[1]) for line in rollup if line.startswith("Pss:"))
+        rows.append((role, int(status["VmRSS"].split()[0]), pss))
+    return rows
+
+
+def pending_request(user: SignedSlack, typed: str) -> str:
+    ack = user.command(f"{typed} DSR-bench")
+    request_id = button_value(ack["blocks"], "erase_submit")
+    response, _ = user.click("erase_submit", request_id, REQUESTER, ephemeral=True)
+    assert response.status_code == 200
+    return request_id
+
+
+def approve(user: SignedSlack, request_id: str) -> None:
+    response, _ = user.click("erase_approve", request_id, APPROVER)
+    assert response.status_code == 200
+
+
+def main(erasures: int = ERASURES) -> None:
+    slack, gong = FakeSlack().start(), FakeGong(rate_per_second=RATE, leaky=True).start()
+    folder = Path(tempfile.mkdtemp(prefix="bench-"))
+    env = base_env(slack, gong, folder / "bench.db", free_port())
+    for name in TEST_TUNING:
+        env.pop(name)
+    env.update(WEB_CONCURRENCY=os.environ.get("WEB_CONCURRENCY", "2"), GONG_RATE_PER_SECOND=str(RATE))
+
+    time_to_healthy(env, folder / "startup.log")  # creates and migrates the database
+    starts = [time_to_healthy(env, folder / "startup.log") for _ in range(STARTS)]
+    print(f"start-up: exec of `python -m bot` → healthy /healthz, WEB_CONCURRENCY={env['WEB_CONCURRENCY']}, "
+          f"{STARTS} starts")  # fmt: skip
+    print(f"  median {statistics.median(starts):.2f} s   max {max(starts):.2f} s  (goal ≤ 1.5 s)")
+
+    bot = BotProcess(env, folder / "bot.log").start()
+    try:
+        assert bot.proc is not None
+        user = SignedSlack(bot.url, slack)
+        numbers = [fresh_number()[1] for _ in range(erasures)]
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            ids = list(pool.map(lambda e164: pending_request(user, e164), numbers))
+            slack.wait_for(lambda: len(slack.posts(CHANNEL)) >= erasures, timeout=120, what="approval messages")
+            approving = time.time()
+            list(pool.map(lambda request_id: approve(user, request_id), ids))
+        wanted = set(numbers)
+        deadline = time.monotonic() + erasures / RATE * 2 + 60
+        while True:
+            calls = [c for c in gong.calls if c.phone in wanted]
+            if len({c.phone for c in calls if c.status == 200}) == erasures or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        accepted = sorted(c.at for c in calls if c.status == 200)
+        limited = sum(1 for c in calls if c.status == 429)
+        span = accepted[-1] - accepted[0]
+        achieved = (len(accepted) - 1) / span
+        gaps = [(b - a) * 1000 for a, b in itertools.pairwise(accepted)]
+        print(f"{erasures} approved erasures against a leaky bucket of {RATE} calls/s (first call "
+              f"{calls[0].at - approving:.1f} s after the first click)")  # fmt: skip
+        print(f"  accepted {len(accepted)}   429s {limited}   span {span:.1f} s")
+        print(f"  achieved {achieved:.3f} calls/s = {achieved / RATE * 100:.1f}% of the limit  (goal ≥ 95%, 0 429s)")
+        print(f"  gap between calls p50 {statistics.median(gaps):.0f} ms   p99 {percentile(gaps, 99):.0f} ms")
+
+        sql = "SELECT COUNT(*) AS n FROM jobs WHERE status IN ('queued', 'running')"
+        while db_rows(bot, sql)[0]["n"]:
+            time.sleep(0.2)
+        print(f"resident memory after the {erasures} (every job done)")
+        rows = memory(bot.proc.pid)
+        for role, rss, pss in rows:
+            print(f"  {role:9} RSS {rss / 1024:6.1f} MB   PSS {pss / 1024:6.1f} MB")
+        print(f"  total PSS {sum(r[2] for r in rows) / 1024:.1f} MB  (goal ≤ 80 MB)")
+    finally:
+        bot.kill()
+        slack.stop()
+        gong.stop()
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else ERASURES)
