@@ -39,7 +39,7 @@ def create_app(settings: Settings, store: Store, gong: GongClient, slack_client:
         allow_self_approval=settings.allow_self_approval,
     )
     slack = Slack(slack_client)
-    decisions = Decisions(store, policy, settings.request_ttl)
+    decisions = Decisions(store, policy, settings.request_ttl, remind_after=settings.remind_after)
     worker = Worker(
         store,
         gong,
@@ -54,6 +54,8 @@ def create_app(settings: Settings, store: Store, gong: GongClient, slack_client:
         lease=settings.job_lease,
         poll_interval=settings.poll_interval,
         expire=decisions.expire_due,
+        verify_after=settings.verify_after,
+        remind_after=settings.remind_after,
     )
     decisions.wake = worker.wake
     bolt_logger = logging.getLogger("slack_bolt.App")

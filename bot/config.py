@@ -46,6 +46,8 @@ class Settings:
     job_lease: float = 120.0
     poll_interval: float = 1.0
     log_level: str = "INFO"
+    verify_after: tuple[float, ...] = (6 * 3600.0, 24 * 3600.0, 72 * 3600.0)  # seconds after Gong accepted
+    remind_after: float = 3600.0  # 0 disables reminders
 
     @property
     def socket_mode(self) -> bool:
@@ -97,6 +99,8 @@ class Settings:
             job_lease=env.number("GONG_ERASE_JOB_LEASE", 120.0, minimum=1.0),
             poll_interval=env.number("GONG_ERASE_POLL_INTERVAL", 1.0, minimum=0.01),
             log_level=(env.text("LOG_LEVEL") or "INFO").upper(),
+            verify_after=env.durations("GONG_ERASE_VERIFY_AFTER", (6 * 3600.0, 24 * 3600.0, 72 * 3600.0)),
+            remind_after=env.duration("GONG_ERASE_REMIND_AFTER", 3600.0),
         )
         if settings.job_lease <= settings.gong_timeout:
             env.problem(
@@ -158,6 +162,33 @@ class _Reader:
             return default
         return value
 
+    def duration(self, name: str, default: float) -> float:
+        """`90s`, `30m`, `1h`, `3d` or plain seconds; `0` or `off` turns the feature off."""
+        raw = self.text(name).lower()
+        if name not in self.environ or not raw:
+            return default
+        if raw == "off":
+            return 0.0
+        seconds = _seconds(raw)
+        if seconds is None:
+            self.problem(f"{name} must be a duration like 90s, 30m, 1h or 3d (or off), not {raw!r}")
+            return default
+        return seconds
+
+    def durations(self, name: str, default: tuple[float, ...]) -> tuple[float, ...]:
+        """A comma-separated list of increasing durations after one moment; empty (set, but blank) disables."""
+        if name not in self.environ:
+            return default
+        values = [_seconds(part) for part in _split(self.text(name).lower())]
+        if any(v is None or v <= 0 for v in values):
+            self.problem(f"{name} must list durations like 6h,24h,72h (or be empty to turn checks off)")
+            return default
+        checked = [v for v in values if v is not None]
+        if checked != sorted(set(checked)):
+            self.problem(f"{name} must list its durations in increasing order, each once, e.g. 6h,24h,72h")
+            return default
+        return tuple(checked)
+
     def boolean(self, name: str, default: bool) -> bool:
         raw = self.text(name).lower()
         if name not in self.environ:
@@ -196,6 +227,16 @@ class _Reader:
             return None
         names = {e.lstrip("#").lower() for e in entries if not _CHANNEL_ID.match(e)}
         return frozenset({e for e in entries if _CHANNEL_ID.match(e)} | names)
+
+
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def _seconds(raw: str) -> float | None:
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([smhd]?)", raw.strip())
+    if not match:
+        return None
+    return float(match.group(1)) * _UNITS[match.group(2) or "s"]
 
 
 def _split(raw: str) -> list[str]:

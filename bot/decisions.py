@@ -22,8 +22,8 @@ from .erasure import (
 )
 from .errors import NotAllowed, NotFound, Refusal
 from .jobs import Kind, enqueue
-from .phones import EraseCommand
 from .store import Store
+from .targets import EraseCommand
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +52,10 @@ class Decisions:
         ttl: int,
         clock: Callable[[], float] = time.time,
         wake: Callable[[], None] = lambda: None,
+        remind_after: float = 0.0,
     ) -> None:
         self.store = store
+        self.remind_after = remind_after  # seconds until the first nudge of a pending request; 0: never
         self.policy = policy
         self.ttl = ttl
         self.clock = clock
@@ -66,15 +68,16 @@ class Decisions:
             existing = self.store.find_by_trigger(trigger_id) if trigger_id else None
             if existing is not None:
                 return existing
-            number = command.number
+            target = command.target
             request = ErasureRequest(
                 id=new_request_id(),
                 state=State.DRAFT,
-                e164=number.e164,
-                masked=number.masked,
-                international=number.international,
-                country=number.country,
-                number_valid=number.valid,
+                kind=target.kind,
+                identifier=target.identifier,
+                masked=target.masked,
+                display=target.display,
+                country=target.country,
+                number_valid=target.valid,
                 reason=command.reason,
                 requester=requester,
                 channel=channel,
@@ -96,6 +99,9 @@ class Decisions:
             self._refuse_if_closed(request, {State.DRAFT}, now)
             self.store.move(db, request, Event.SUBMIT, actor, now)
             enqueue(db, Kind.POST_APPROVAL, request.id, now, {"response_url": response_url})
+            enqueue(db, Kind.PREVIEW, request.id, now)
+            if self.remind_after:
+                enqueue(db, Kind.REMIND, request.id, now + self.remind_after, {"nudges": 0})
         self.wake()
         log.info("request %s submitted for approval", request.id)
         return self._load(request_id)
@@ -150,6 +156,23 @@ class Decisions:
             self._close(db, request, Event.CANCEL, actor, now)
         self.wake()
         return self._load(request_id)
+
+    def reveal(self, request_id: str, actor: str, actor_groups: Collection[str]) -> ErasureRequest:
+        """An approver asks to see the full identifier privately; who looked, and when, is audited."""
+        now = self.clock()
+        with self.store.transaction() as db:
+            request = self._load(request_id)
+            noun = request.kind.noun
+            if not self.policy.is_approver(actor, actor_groups):
+                raise NotAllowed(
+                    f"Only approvers can see the full {noun}; the requester has it in their ticket. "
+                    f"Approvers: {self.policy.describe_approvers()}."
+                )
+            if not request.identifier:
+                raise Refusal(f"The full {noun} of request `{request.id}` is no longer kept by the bot.")
+            self.store.audit(db, request.id, actor, "revealed", request.state, request.state, {}, at=now)
+        log.info("request %s: %s looked at the full %s", request.id, actor, noun)
+        return request
 
     def expire_due(self) -> list[str]:
         """Expire every open request past its TTL, so its message says so without anyone clicking."""

@@ -7,13 +7,17 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .errors import IllegalTransition, NotAllowed
+from .holdings import Holdings
+from .targets import TargetKind
 
 
 class State(StrEnum):
     DRAFT = "draft"  # shown privately to the requester, not yet submitted
     PENDING = "pending"  # posted in the channel, waiting for approvals
     APPROVED = "approved"  # enough approvals; the erase job is queued or running
-    SUBMITTED = "submitted"  # Gong accepted the erase request
+    SUBMITTED = "submitted"  # Gong accepted the erase request; verification checks may be scheduled
+    VERIFIED = "verified"  # a later lookup found nothing left in Gong
+    UNVERIFIED = "unverified"  # the last scheduled lookup still found data: a case for Gong's support
     FAILED = "failed"  # Gong refused it, or we gave up retrying
     REJECTED = "rejected"
     CANCELLED = "cancelled"
@@ -28,6 +32,8 @@ class Event(StrEnum):
     EXPIRE = "expire"
     GONG_ACCEPTED = "gong_accepted"
     GONG_FAILED = "gong_failed"
+    VERIFIED_ERASED = "verified_erased"
+    STILL_HELD = "still_held"  # after the last check
 
 
 TRANSITIONS: dict[tuple[State, Event], State] = {
@@ -40,6 +46,8 @@ TRANSITIONS: dict[tuple[State, Event], State] = {
     (State.PENDING, Event.EXPIRE): State.EXPIRED,
     (State.APPROVED, Event.GONG_ACCEPTED): State.SUBMITTED,
     (State.APPROVED, Event.GONG_FAILED): State.FAILED,
+    (State.SUBMITTED, Event.VERIFIED_ERASED): State.VERIFIED,
+    (State.SUBMITTED, Event.STILL_HELD): State.UNVERIFIED,
 }
 
 TERMINAL = frozenset(State) - {state for state, _ in TRANSITIONS}
@@ -112,6 +120,9 @@ def explain_closed(state: State) -> str:
         State.DRAFT: "This request hasn't been submitted yet.",
         State.APPROVED: "This request is already approved; the erase is being sent to Gong.",
         State.SUBMITTED: "This request was already approved and sent to Gong.",
+        State.VERIFIED: "This request was approved, sent to Gong, and Gong has since erased the data.",
+        State.UNVERIFIED: "This request was sent to Gong, but the data was still there at the last check; see the "
+        "thread.",
         State.FAILED: "This request was approved, but Gong refused it; see the thread. Start a new one if needed.",
         State.REJECTED: "This request was rejected. Start a new one with `/gong-erase` if needed.",
         State.CANCELLED: "This request was cancelled. Start a new one with `/gong-erase` if needed.",
@@ -122,13 +133,13 @@ def explain_closed(state: State) -> str:
 
 @dataclass(frozen=True)
 class ErasureRequest:
-    """One erase request as the core sees it; `e164` is cleared once the request is over."""
+    """One erase request as the core sees it; `identifier` is cleared once the request is over."""
 
     id: str
     state: State
-    e164: str | None = field(repr=False)  # kept out of repr, so a stray log line or traceback cannot carry it
+    identifier: str | None = field(repr=False)  # E.164 or the address; never in a repr, log line or traceback
     masked: str
-    international: str | None = field(repr=False)
+    display: str | None = field(repr=False)
     country: str
     number_valid: bool
     reason: str
@@ -137,6 +148,7 @@ class ErasureRequest:
     created_at: float
     expires_at: float
     required_approvals: int
+    kind: TargetKind = TargetKind.PHONE
     approvals: tuple[str, ...] = ()
     message_ts: str | None = None
     decided_by: str | None = None
@@ -144,3 +156,8 @@ class ErasureRequest:
     gong_request_id: str | None = None
     failure: str | None = None
     gong_errors: tuple[str, ...] = ()
+    preview: Holdings | None = None  # what Gong held when approvers were asked
+    preview_error: str | None = None  # why there is no preview
+    remaining: Holdings | None = None  # what the last verification lookup still found
+    checked_at: float | None = None  # when it ran
+    next_check_at: float | None = None

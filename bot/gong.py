@@ -9,10 +9,22 @@ from datetime import UTC, datetime
 
 import httpx
 
+from .emails import mask_email
 from .errors import GongRateLimited, GongRejected, GongUnavailable
-from .phones import redact_numbers
+from .holdings import Holdings, from_gong
+from .phones import mask_any_number
+from .targets import TargetKind, redact
 
 ERASE_PHONE_PATH = "/v2/data-privacy/erase-data-for-phone-number"
+ERASE_EMAIL_PATH = "/v2/data-privacy/erase-data-for-email-address"
+LOOKUP_PHONE_PATH = "/v2/data-privacy/data-for-phone-number"
+LOOKUP_EMAIL_PATH = "/v2/data-privacy/data-for-email-address"
+# Each endpoint takes the identifier in one query parameter, never in a body.
+_ERASE = {TargetKind.PHONE: (ERASE_PHONE_PATH, "phoneNumber"), TargetKind.EMAIL: (ERASE_EMAIL_PATH, "emailAddress")}
+_LOOKUP = {
+    TargetKind.PHONE: (LOOKUP_PHONE_PATH, "phoneNumber"),
+    TargetKind.EMAIL: (LOOKUP_EMAIL_PATH, "emailAddress"),
+}
 
 
 @dataclass(frozen=True)
@@ -21,6 +33,15 @@ class GongAccepted:
 
     request_id: str | None
     status: int
+    elapsed_ms: int
+
+
+@dataclass(frozen=True)
+class GongLookup:
+    """What Gong holds for an identifier (counts and masked values only), and Gong's requestId."""
+
+    holdings: Holdings
+    request_id: str | None
     elapsed_ms: int
 
 
@@ -48,22 +69,42 @@ class GongClient:
 
     def erase_phone_number(self, e164: str) -> GongAccepted:
         """POST erase-data-for-phone-number; raises GongRateLimited, GongUnavailable or GongRejected."""
-        return self._post(ERASE_PHONE_PATH, {"phoneNumber": e164})
+        return self.erase(TargetKind.PHONE, e164)
 
-    def _post(self, path: str, params: dict[str, str]) -> GongAccepted:
+    def erase(self, kind: TargetKind, identifier: str) -> GongAccepted:
+        """POST erase-data-for-phone-number or -email-address; raises GongRateLimited, GongUnavailable or
+        GongRejected."""
+        path, parameter = _ERASE[kind]
+        response, elapsed_ms = self._send("POST", path, {parameter: identifier})
+        request_id, _ = _error_body(response)
+        return GongAccepted(request_id=request_id, status=response.status_code, elapsed_ms=elapsed_ms)
+
+    def lookup(self, kind: TargetKind, identifier: str) -> GongLookup:
+        """GET data-for-phone-number or -email-address, summarised; the same errors as erase."""
+        path, parameter = _LOOKUP[kind]
+        response, elapsed_ms = self._send("GET", path, {parameter: identifier})
+        try:
+            body = response.json()
+        except ValueError:
+            raise GongUnavailable("Gong's answer was not JSON", status=response.status_code) from None
+        holdings = from_gong(body, mask_any_number, mask_email)
+        request_id = body.get("requestId") if isinstance(body, dict) else None
+        return GongLookup(holdings, str(request_id)[:100] if request_id else None, elapsed_ms)
+
+    def _send(self, method: str, path: str, params: dict[str, str]) -> tuple[httpx.Response, int]:
         started = time.monotonic()
         try:
-            response = self._http.post(path, params=params)
+            response = self._http.request(method, path, params=params)
         except httpx.TimeoutException as exc:
-            # Errors from httpx carry the request, and so the URL with the number: keep only their kind.
+            # Errors from httpx carry the request, and so the URL with the identifier: keep only their kind.
             raise GongUnavailable(f"Gong did not answer in time ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
             raise GongUnavailable(f"Could not reach Gong ({type(exc).__name__})") from None
         elapsed_ms = int((time.monotonic() - started) * 1000)
-        request_id, errors = _error_body(response)
         status = response.status_code
         if 200 <= status < 300:
-            return GongAccepted(request_id=request_id, status=status, elapsed_ms=elapsed_ms)
+            return response, elapsed_ms
+        request_id, errors = _error_body(response)
         if status == 429:
             raise GongRateLimited(
                 "Gong's API rate limit was reached",
@@ -85,7 +126,7 @@ def _error_body(response: httpx.Response) -> tuple[str | None, tuple[str, ...]]:
         return None, ()
     request_id = body.get("requestId")
     errors = body.get("errors")
-    clean_errors = tuple(redact_numbers(str(e))[:500] for e in errors[:10]) if isinstance(errors, list) else ()
+    clean_errors = tuple(redact(str(e))[:500] for e in errors[:10]) if isinstance(errors, list) else ()
     return (str(request_id)[:100] if request_id is not None else None), clean_errors
 
 

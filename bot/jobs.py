@@ -17,11 +17,18 @@ class Kind(StrEnum):
     REFRESH_PARENT = "refresh_parent"  # chat.update the approval message from the request's current state
     THREAD_NOTE = "thread_note"  # a reply in the approval message's thread
     GONG_ERASE = "gong_erase"  # the one erase call to Gong
+    PREVIEW = "preview"  # look up what Gong holds, for the approvers
+    VERIFY = "verify"  # look again, hours after the erase: is it gone?
+    REMIND = "remind"  # nudge the approvers of a pending request
+
+
+_LANES = {Kind.GONG_ERASE: "gong", Kind.PREVIEW: "preview", Kind.VERIFY: "verify", Kind.REMIND: "remind"}
 
 
 def lane_of(kind: Kind) -> str:
-    """Jobs of one request and lane run one at a time, in order; Gong and Slack work do not wait on each other."""
-    return "gong" if kind is Kind.GONG_ERASE else "slack"
+    """Jobs of one request and lane run one at a time, in order; lanes do not wait on each other (a check
+    scheduled for tomorrow must not hold up today's Slack messages, nor a slow preview an approved erase)."""
+    return _LANES.get(kind, "slack")
 
 
 @dataclass(frozen=True)

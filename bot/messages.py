@@ -1,4 +1,4 @@
-"""Block Kit builders: data in, dicts out (pure). Public messages never carry the full number."""
+"""Block Kit builders: data in, dicts out (pure). Public messages never carry the full number or address."""
 
 from __future__ import annotations
 
@@ -6,12 +6,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .erasure import ApprovalPolicy, ErasureRequest, State
+from .holdings import Holdings
+from .targets import TargetKind
 
 Blocks = list[dict[str, Any]]
 
-WHAT_GONG_DELETES = (
-    "*What Gong will delete:* leads and contacts whose phone or mobile number matches, the emails sent to or "
-    "from them, and the calls they appear in.\n"
+WHAT_GONG_DELETES = {
+    TargetKind.PHONE: "*What Gong will delete:* leads and contacts whose phone or mobile number matches, the "
+    "emails sent to or from them, and the calls they appear in.",
+    TargetKind.EMAIL: "*What Gong will delete:* emails sent to or from the address, calls where it appears (as a "
+    "lead, contact, attendee or speaker), and leads or contacts with the address.",
+}
+_CANNOT_UNDO = (
     "*This cannot be undone.* Deletion is not immediate: it may take several hours.\n"
     "Delete the person from your CRM and email system first, or Gong will import them again."
 )
@@ -20,6 +26,8 @@ STATE_LINES = {
     State.PENDING: ":hourglass_flowing_sand: Waiting for approval",
     State.APPROVED: ":gear: Approved: sending the erase request to Gong…",
     State.SUBMITTED: ":white_check_mark: Submitted to Gong",
+    State.VERIFIED: ":white_check_mark: Verified erased",
+    State.UNVERIFIED: ":warning: Not verified: Gong still held data at the last check (see thread)",
     State.FAILED: ":x: Failed: Gong did not accept the erase request (see thread)",
     State.REJECTED: ":no_entry: Rejected",
     State.CANCELLED: ":heavy_minus_sign: Cancelled by the requester",
@@ -66,6 +74,7 @@ def usage() -> tuple[str, Blocks]:
     text = (
         "*Erase a person's data from Gong*\n"
         "`/gong-erase <phone number> [reason or ticket]`, for example `/gong-erase +1 425 555 2671 DSR-1234`\n"
+        "`/gong-erase <email address> [reason or ticket]`, for example `/gong-erase jane.doe@example.com DSR-1234`\n"
         "• Write the number with `+` and the country code; spaces, dashes and brackets are fine.\n"
         "• No extensions (`ext. 12`): Gong would glue them onto the number.\n"
         "• You confirm privately first; then the request is posted here for an approver, and only after "
@@ -84,11 +93,10 @@ def notice(message: str) -> tuple[str, Blocks]:
 
 def confirmation(request: ErasureRequest) -> tuple[str, Blocks]:
     """The requester's private check of exactly what will be erased."""
-    lines = [
-        f"*You are about to request erasure of* `{request.e164}`",
-        f"Written internationally: {request.international} · Country: {escape(request.country or 'unknown')}",
-        f"*Reason:* {_reason(request)}",
-    ]
+    lines = [f"*You are about to request erasure of* `{escape(request.identifier or '')}`"]
+    if request.kind is TargetKind.PHONE:
+        lines.append(f"Written internationally: {request.display} · Country: {escape(request.country or 'unknown')}")
+    lines.append(f"*Reason:* {_reason(request)}")
     blocks: Blocks = [_section("\n".join(lines))]
     if not request.number_valid:
         blocks.append(
@@ -98,10 +106,10 @@ def confirmation(request: ErasureRequest) -> tuple[str, Blocks]:
             )
         )
     blocks += [
-        _section(WHAT_GONG_DELETES),
+        _section(WHAT_GONG_DELETES[request.kind] + "\n" + _CANNOT_UNDO),
         _context(
             f"Request `{request.id}` · only you can see this · submitting posts it in this channel "
-            "with the number masked, for approval"
+            f"with the {request.kind.noun} masked, for approval"
         ),
         {
             "type": "actions",
@@ -134,10 +142,12 @@ def closed_ephemeral(request: ErasureRequest) -> tuple[str, Blocks]:
 def approval_message(request: ErasureRequest, policy: ApprovalPolicy) -> tuple[str, Blocks]:
     """The public request: masked number, escaped reason, approvals so far, and buttons while pending."""
     approvals = ", ".join(f"<@{user}>" for user in request.approvals) or "none yet"
-    fields = [
-        f"*Requested by*\n<@{request.requester}>",
-        f"*Phone number*\n{request.masked}",
-        f"*Country*\n{escape(request.country or 'unknown')}",
+    fields = [f"*Requested by*\n<@{request.requester}>"]
+    if request.kind is TargetKind.PHONE:
+        fields += [f"*Phone number*\n{request.masked}", f"*Country*\n{escape(request.country or 'unknown')}"]
+    else:
+        fields.append(f"*Email address*\n{escape(request.masked)}")
+    fields += [
         f"*Reason*\n{_reason(request)}",
         f"*Approvals*\n{len(request.approvals)} of {request.required_approvals} needed: {approvals}",
         f"*Who can approve*\n{policy.describe_approvers()}",
@@ -150,6 +160,7 @@ def approval_message(request: ErasureRequest, policy: ApprovalPolicy) -> tuple[s
     if not request.number_valid:
         blocks.append(_context(":warning: The number is possible but not valid for its country."))
     if request.state is State.PENDING:
+        blocks.append(_section(_preview_line(request)))
         approve = _button("erase_approve", "Approve", request.id, "primary")
         approve["confirm"] = {
             "title": {"type": "plain_text", "text": "Erase this person's data?"},
@@ -169,6 +180,7 @@ def approval_message(request: ErasureRequest, policy: ApprovalPolicy) -> tuple[s
                 "elements": [
                     approve,
                     _button("erase_reject", "Reject", request.id, "danger"),
+                    _button("erase_show_number", f"Show {request.kind.noun}", request.id),
                     _button("erase_cancel", "Cancel request", request.id),
                 ],
             }
@@ -182,11 +194,46 @@ def _status_line(request: ErasureRequest) -> str:
     who = f" by <@{request.decided_by}>" if request.decided_by else ""
     if request.state is State.REJECTED:
         return f"{line}{who}"
-    if request.state in {State.APPROVED, State.SUBMITTED, State.FAILED}:
+    if request.state in {State.APPROVED, State.SUBMITTED, State.FAILED, State.VERIFIED, State.UNVERIFIED}:
         approvers = ", ".join(f"<@{user}>" for user in request.approvals)
         suffix = f" · Gong requestId `{escape(request.gong_request_id)}`" if request.gong_request_id else ""
+        if request.state is State.VERIFIED and request.checked_at:
+            suffix += f" · checked {_date(request.checked_at)}"
+        elif request.state is State.SUBMITTED and request.next_check_at:
+            suffix += f" · next check {_date(request.next_check_at)}"
         return f"{line} · approved by {approvers}{suffix}"
     return line
+
+
+def describe_holdings(held: Holdings) -> str:
+    """Counts, and masked values only: this goes into a public channel."""
+    parts = [f"{held.calls} call{'s' * (held.calls != 1)}", f"{held.emails} email{'s' * (held.emails != 1)}",
+             f"{held.meetings} meeting{'s' * (held.meetings != 1)}"]  # fmt: skip
+    if held.engagements:
+        parts.append(f"{held.engagements} engagement event{'s' * (held.engagements != 1)}")
+    parts += [f"{escape(r.system)}: {r.leads} lead(s), {r.contacts} contact(s)" for r in held.crm]
+    if held.matching_number_count:
+        more = ", …" if held.matching_number_count > len(held.matching_numbers) else ""
+        parts.append(f"{held.matching_number_count} matching number(s) ({', '.join(held.matching_numbers)}{more})")
+    if held.email_address_count:
+        more = ", …" if held.email_address_count > len(held.email_addresses) else ""
+        shown = ", ".join(escape(a) for a in held.email_addresses)
+        parts.append(f"{held.email_address_count} related email address(es) ({shown}{more})")
+    return " · ".join(parts)
+
+
+def _preview_line(request: ErasureRequest) -> str:
+    noun = request.kind.noun
+    if request.preview_error:
+        return f":warning: *Preview unavailable:* {escape(request.preview_error)}. Approvers can still decide."
+    if request.preview is None:
+        return f":mag: Looking up what Gong holds for this {noun}…"
+    if request.preview.empty:
+        return (
+            f":information_source: *Gong holds nothing for this {noun}* right now. Approvers may reject the "
+            "request, or approve it anyway (data can arrive later from your CRM or email)."
+        )
+    return f":mag: *What Gong holds for this {noun}:* {describe_holdings(request.preview)}"
 
 
 def plain_fallback(blocks: Blocks, limit: int = 3000) -> str:
@@ -210,6 +257,56 @@ def budget_note(request: ErasureRequest, resume_at: float) -> tuple[str, Blocks]
         f"will be sent automatically when it renews, {_date(resume_at)}. Nothing else is needed."
     )
     return "Waiting for Gong's daily API allowance", [_section(text)]
+
+
+def check_note(request: ErasureRequest, error: str | None) -> tuple[str, Blocks]:
+    """A verification lookup's result, told in the thread: verified, still there (next check), or given up."""
+    checked = _date(request.checked_at) if request.checked_at else "just now"
+    gong_id = f"`{escape(request.gong_request_id)}`" if request.gong_request_id else "_not returned_"
+    found = (
+        f"couldn't check ({escape(error)})"
+        if error
+        else f"Gong still held {describe_holdings(request.remaining or Holdings())}"
+    )
+    if request.state is State.VERIFIED:
+        text = f":white_check_mark: *Verified erased:* Gong holds nothing for {request.masked} any more ({checked})."
+    elif request.state is State.UNVERIFIED:
+        text = (
+            f":warning: *Not verified.* At the last check ({checked}) {found}. Contact Gong support "
+            f"(help@gong.io) with requestId {gong_id}."
+        )
+    else:
+        upcoming = f" Next check {_date(request.next_check_at)}." if request.next_check_at else ""
+        text = f":hourglass: Checked {checked}: {found}. Gong deletes over hours, so this can be expected.{upcoming}"
+    return text.split("\n", 1)[0][:150], [_section(text[:3000])]
+
+
+def reminder(request: ErasureRequest, policy: ApprovalPolicy, nudge: int) -> tuple[str, Blocks]:
+    """A nudge in the thread for the approvers who have not approved yet."""
+    waiting = [f"<@{user}>" for user in sorted(policy.users) if user not in request.approvals]
+    waiting += [f"<!subteam^{group}>" for group in sorted(policy.groups)]
+    missing = request.required_approvals - len(request.approvals)
+    text = (
+        f":bell: {' '.join(waiting)}: request `{request.id}` for {request.masked} still needs {missing} "
+        f"approval{'s' * (missing != 1)}. It expires {_date(request.expires_at)}."
+    )
+    if nudge > 1:
+        text += f" (reminder {nudge})"
+    return f"Reminder: request {request.id} is waiting for approval", [_section(text[:3000])]
+
+
+def revealed(request: ErasureRequest) -> tuple[str, Blocks]:
+    """The full identifier, for one approver's eyes (ephemeral), to check against their ticket."""
+    if request.kind is TargetKind.PHONE:
+        shown = f"`{request.display}` (as Gong gets it: `{request.identifier}`)"
+    else:
+        shown = f"`{escape(request.identifier or '')}`"
+    return f"Request {request.id}", [
+        _section(
+            f":eyes: Request `{request.id}` is for {shown}. Only you can see this; it was recorded in the "
+            "audit log that you looked."
+        )
+    ]
 
 
 def thread_note(request: ErasureRequest) -> tuple[str, Blocks]:

@@ -42,14 +42,14 @@ class PhoneNumber:
 
 
 @dataclass(frozen=True)
-class EraseCommand:
+class PhoneCommand:
     """What `/gong-erase <number> [reason…]` asked for."""
 
     number: PhoneNumber
     reason: str
 
 
-def parse_command_text(text: str) -> EraseCommand:
+def parse_command_text(text: str) -> PhoneCommand:
     """Split the command text into a checked phone number and the reason after it."""
     text = text.strip()
     if len(text) > MAX_TEXT_LENGTH:
@@ -71,8 +71,8 @@ def parse_command_text(text: str) -> EraseCommand:
                 f"that form. Write it like `{ACCEPTED_FORM}` (+1 is the US and Canada, +44 the UK, +49 Germany)."
             )
         raise InputRejected(
-            f"Start with the phone number to erase, e.g. `/gong-erase {ACCEPTED_FORM} DSR-1234`. "
-            "Type `/gong-erase help` for more."
+            f"Start with the phone number or email address to erase, e.g. `/gong-erase {ACCEPTED_FORM} DSR-1234`"
+            " or `/gong-erase jane.doe@example.com DSR-1234`. Type `/gong-erase help` for more."
         )
     count = 0
     while count < len(plain) and _NUMBER_TOKEN.match(plain[count]):
@@ -92,7 +92,7 @@ def parse_command_text(text: str) -> EraseCommand:
             f"The reason is {len(reason):,} characters; keep it under {MAX_REASON_LENGTH} "
             "(a ticket id and a few words are enough)."
         )
-    return EraseCommand(number=number, reason=reason)
+    return PhoneCommand(number=number, reason=reason)
 
 
 def parse_number(text: str) -> PhoneNumber:
@@ -117,6 +117,22 @@ def mask_number(number: PhoneNumber) -> str:
         else:
             out.append(" ")
     return f"{code} {''.join(out)}"
+
+
+def mask_any_number(text: str) -> str:
+    """Mask a number Gong reports in whatever form it holds it; unparseable ones keep only two last digits."""
+    parsed = _parse(_plain(text)) if text.strip().startswith("+") else None
+    if parsed is not None and phonenumbers.is_possible_number(parsed):
+        return mask_number(_phone(parsed, valid=True))
+    digits = sum(ch.isdigit() for ch in text)
+    seen, out = 0, []
+    for ch in text:
+        if ch.isdigit():
+            seen += 1
+            out.append(ch if seen > digits - 2 else "•")
+        elif not ch.isalpha():
+            out.append(ch)
+    return "".join(out)[:40]
 
 
 def redact_numbers(text: str) -> str:

@@ -14,6 +14,8 @@ from typing import Any
 import sqlite_utils
 
 from .erasure import ErasureRequest, Event, State, next_state
+from .holdings import Holdings
+from .targets import TargetKind
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +103,17 @@ _MIGRATIONS: list[str] = [
         until REAL NOT NULL
     );
     """,
+    # 4: email addresses as well as phone numbers; the preview approvers see; verification after the erase
+    """
+    ALTER TABLE requests RENAME COLUMN e164 TO identifier;
+    ALTER TABLE requests RENAME COLUMN international TO display;
+    ALTER TABLE requests ADD COLUMN kind TEXT NOT NULL DEFAULT 'phone';
+    ALTER TABLE requests ADD COLUMN preview TEXT;
+    ALTER TABLE requests ADD COLUMN preview_error TEXT;
+    ALTER TABLE requests ADD COLUMN remaining TEXT;
+    ALTER TABLE requests ADD COLUMN checked_at REAL;
+    ALTER TABLE requests ADD COLUMN next_check_at REAL;
+    """,
 ]
 
 
@@ -174,17 +187,19 @@ class Store:
 
     def insert_request(self, db: sqlite_utils.Database, request: ErasureRequest, trigger_id: str, team: str) -> None:
         db.execute(
-            """INSERT INTO requests (id, state, e164, masked, international, country, number_valid, reason,
-                   requester, channel, team, trigger_id, created_at, updated_at, expires_at, required_approvals)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            """INSERT INTO requests (id, state, identifier, masked, display, country, number_valid, reason,
+                   requester, channel, team, trigger_id, created_at, updated_at, expires_at, required_approvals,
+                   kind)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
-                request.id, request.state.value, request.e164, request.masked, request.international,
+                request.id, request.state.value, request.identifier, request.masked, request.display,
                 request.country, int(request.number_valid), request.reason, request.requester, request.channel,
                 team, trigger_id or None, request.created_at, request.created_at, request.expires_at,
-                request.required_approvals,
+                request.required_approvals, request.kind.value,
             ],
         )  # fmt: skip
-        self.audit(db, request.id, request.requester, "created", None, request.state, {"masked": request.masked})
+        self.audit(db, request.id, request.requester, "created", None, request.state,
+                   {"masked": request.masked, "kind": request.kind.value})  # fmt: skip
 
     def move(
         self,
@@ -258,8 +273,8 @@ class Store:
 
 
 _UPDATABLE = frozenset(
-    {"e164", "masked", "international", "message_ts", "decided_by", "decided_at", "gong_request_id", "failure",
-     "gong_errors"}
+    {"identifier", "masked", "display", "message_ts", "decided_by", "decided_at", "gong_request_id", "failure",
+     "gong_errors", "preview", "preview_error", "remaining", "checked_at", "next_check_at"}
 )  # fmt: skip
 
 
@@ -275,9 +290,9 @@ def _request_from_row(row: dict[str, Any], approvals: tuple[str, ...]) -> Erasur
     return ErasureRequest(
         id=row["id"],
         state=State(row["state"]),
-        e164=row["e164"],
+        identifier=row["identifier"],
         masked=row["masked"],
-        international=row["international"],
+        display=row["display"],
         country=row["country"],
         number_valid=bool(row["number_valid"]),
         reason=row["reason"],
@@ -293,6 +308,12 @@ def _request_from_row(row: dict[str, Any], approvals: tuple[str, ...]) -> Erasur
         gong_request_id=row["gong_request_id"],
         failure=row["failure"],
         gong_errors=tuple(json.loads(row["gong_errors"])),
+        kind=TargetKind(row["kind"]),
+        preview=Holdings.from_json(row["preview"]) if row["preview"] else None,
+        preview_error=row["preview_error"],
+        remaining=Holdings.from_json(row["remaining"]) if row["remaining"] else None,
+        checked_at=row["checked_at"],
+        next_check_at=row["next_check_at"],
     )
 
 

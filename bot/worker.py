@@ -20,7 +20,7 @@ from . import jobs, messages
 from .budget import GongBudget, Slot
 from .erasure import ApprovalPolicy, ErasureRequest, Event, State
 from .errors import GongRateLimited, GongRejected, GongUnavailable, SlackError
-from .gong import GongClient
+from .gong import GongClient, GongLookup
 from .jobs import Job, Kind
 from .slack import Slack
 from .store import Store
@@ -49,6 +49,13 @@ class RetryPolicy:
         return min(self.retry_after_cap, base * random.uniform(0.8, 1.2))
 
 
+@dataclass(frozen=True)
+class LookupFailed:
+    """A lookup that will not succeed by retrying; `reason` is said to people."""
+
+    reason: str
+
+
 class LeaseLost(Exception):
     """Another worker took this job over (our lease ran out); what we did must not be recorded twice."""
 
@@ -68,6 +75,8 @@ class Worker:
         lease: float,
         poll_interval: float,
         expire: Callable[[], object],
+        verify_after: tuple[float, ...] = (),
+        remind_after: float = 0.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
@@ -79,6 +88,8 @@ class Worker:
         self.lease = lease
         self.poll_interval = poll_interval
         self.expire = expire
+        self.verify_after = verify_after
+        self.remind_after = remind_after
         self.clock = clock
         self.identity = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._wake = threading.Event()
@@ -89,6 +100,9 @@ class Worker:
             Kind.POST_APPROVAL: self._post_approval,
             Kind.REFRESH_PARENT: self._refresh_parent,
             Kind.THREAD_NOTE: self._thread_note,
+            Kind.PREVIEW: self._preview,
+            Kind.VERIFY: self._verify,
+            Kind.REMIND: self._remind,
         }
 
     # -- running --------------------------------------------------------------------------------
@@ -164,7 +178,7 @@ class Worker:
     # -- Gong -----------------------------------------------------------------------------------
 
     def _gong_erase(self, job: Job, request: ErasureRequest) -> None:
-        if request.state is not State.APPROVED or not request.e164:
+        if request.state is not State.APPROVED or not request.identifier:
             log.warning("erase job %d skipped: request %s is %s", job.id, request.id, request.state)
             self._finish(job)
             return
@@ -178,7 +192,7 @@ class Worker:
             self.store.audit(db, request.id, "gong", "gong_call", request.state, request.state, attempt)
         started = time.monotonic()
         try:
-            accepted = self.gong.erase_phone_number(request.e164)
+            accepted = self.gong.erase(request.kind, request.identifier)
         except GongRateLimited as exc:
             limited = int(job.payload.get("rate_limited", 0)) + 1
             wait = self._rate_limit_wait(exc.retry_after, limited)
@@ -232,11 +246,124 @@ class Worker:
             self.store.audit(db, request.id, "gong", "gong_attempt", request.state, request.state,
                              attempt | {"status": accepted.status, "gong_request_id": accepted.request_id,
                                         "elapsed_ms": accepted.elapsed_ms}, at=now)  # fmt: skip
-            self.store.move(db, request, Event.GONG_ACCEPTED, "gong", now, gong_request_id=accepted.request_id)
+            first_check = now + self.verify_after[0] if self.verify_after else None
+            self.store.move(db, request, Event.GONG_ACCEPTED, "gong", now, gong_request_id=accepted.request_id,
+                            next_check_at=first_check)  # fmt: skip
             jobs.enqueue(db, Kind.REFRESH_PARENT, request.id, now)
             jobs.enqueue(db, Kind.THREAD_NOTE, request.id, now)
+            if first_check is not None:
+                jobs.enqueue(db, Kind.VERIFY, request.id, first_check, {"check": 0, "accepted_at": now})
         self.wake()
         log.info("request %s: Gong accepted the erase (requestId %s)", request.id, accepted.request_id)
+
+    # -- lookups: the preview before approval, the checks after the erase -----------------------
+
+    def _lookup(self, job: Job, request: ErasureRequest) -> GongLookup | LookupFailed | None:
+        """Ask Gong what it holds; None when the job was put back to run again (budget, 429, a passing error)."""
+        if not request.identifier:
+            return LookupFailed(f"the {request.kind.noun} is no longer kept")
+        slot = self._take_slot()
+        if not slot.acquired:
+            self._retry(job, slot.wait, "waiting for the Gong call budget")
+            return None
+        try:
+            return self.gong.lookup(request.kind, request.identifier)
+        except GongRateLimited as exc:
+            limited = int(job.payload.get("rate_limited", 0)) + 1
+            if limited > _MAX_RATE_LIMITED:
+                return LookupFailed("Gong kept answering that the API rate limit was reached")
+            wait = self._rate_limit_wait(exc.retry_after, limited)
+            self.budget.pause(self.clock() + wait)
+            self._retry(job, wait, "rate limited", job.payload | {"rate_limited": limited})
+            return None
+        except GongUnavailable as exc:
+            failures = int(job.payload.get("failures", 0)) + 1
+            if failures >= self.retry.max_attempts:
+                return LookupFailed(f"Gong did not answer ({exc})")
+            self._retry(job, self.retry.delay(failures), str(exc), job.payload | {"failures": failures})
+            return None
+        except GongRejected as exc:
+            if exc.status in {401, 403}:
+                return LookupFailed(
+                    f"Gong refused the lookup ({exc.status}): the API key may lack the api:data-privacy:read scope"
+                )
+            return LookupFailed(f"Gong refused the lookup ({exc.status})")
+
+    def _preview(self, job: Job, request: ErasureRequest) -> None:
+        """Show the approvers what Gong holds; a failure says why, and the flow goes on without it."""
+        if request.state is not State.PENDING:
+            self._finish(job)  # decided before the lookup ran: nobody needs the preview any more
+            return
+        found = self._lookup(job, request)
+        if found is None:
+            return
+        now = self.clock()
+        with self.store.transaction() as db:
+            self._settle(db, job, now)
+            if isinstance(found, LookupFailed):
+                self.store.set_columns(db, request.id, now, preview_error=found.reason)
+                detail: dict[str, object] = {"error": found.reason}
+            else:
+                self.store.set_columns(db, request.id, now, preview=found.holdings.to_json(), preview_error=None)
+                detail = {"references": found.holdings.references, "gong_request_id": found.request_id}
+            self.store.audit(db, request.id, "gong", "previewed", request.state, request.state, detail, at=now)
+            jobs.enqueue(db, Kind.REFRESH_PARENT, request.id, now)
+        self.wake()
+
+    def _verify(self, job: Job, request: ErasureRequest) -> None:
+        """One scheduled check after the erase: gone → verified; still there → the next check, or give up."""
+        if request.state is not State.SUBMITTED:
+            self._finish(job)
+            return
+        found = self._lookup(job, request)
+        if found is None:
+            return
+        check = int(job.payload.get("check", 0))
+        accepted_at = float(job.payload.get("accepted_at", request.decided_at or self.clock()))
+        later = [accepted_at + after for after in self.verify_after[check + 1 :]]
+        now = self.clock()
+        with self.store.transaction() as db:
+            self._settle(db, job, now)
+            if isinstance(found, LookupFailed):
+                columns: dict[str, object] = {"checked_at": now, "next_check_at": later[0] if later else None}
+                detail: dict[str, object] = {"check": check + 1, "error": found.reason}
+                note: dict[str, object] = {"note": "check", "error": found.reason}
+            else:
+                held = found.holdings
+                columns = {"checked_at": now, "remaining": None if held.empty else held.to_json(),
+                           "next_check_at": None if held.empty or not later else later[0]}  # fmt: skip
+                detail = {"check": check + 1, "references": held.references, "gong_request_id": found.request_id}
+                note = {"note": "check"}
+            self.store.set_columns(db, request.id, now, **columns)
+            if not isinstance(found, LookupFailed) and found.holdings.empty:
+                self.store.move(db, request, Event.VERIFIED_ERASED, "gong", now, detail)
+                jobs.enqueue(db, Kind.REFRESH_PARENT, request.id, now)
+            elif later:
+                self.store.audit(db, request.id, "gong", "still_held", request.state, request.state, detail, at=now)
+                jobs.enqueue(db, Kind.VERIFY, request.id, later[0],
+                             {"check": check + 1, "accepted_at": accepted_at})  # fmt: skip
+            else:
+                self.store.move(db, request, Event.STILL_HELD, "gong", now, detail)
+                jobs.enqueue(db, Kind.REFRESH_PARENT, request.id, now)
+            jobs.enqueue(db, Kind.THREAD_NOTE, request.id, now, note)
+        self.wake()
+
+    def _remind(self, job: Job, request: ErasureRequest) -> None:
+        """Nudge the approvers of a request still pending; the next nudge waits twice as long."""
+        if request.state is not State.PENDING or not request.message_ts:
+            self._finish(job)
+            return
+        nudges = int(job.payload.get("nudges", 0))
+        text, blocks = messages.reminder(request, self.policy, nudges + 1)
+        self.slack.post_message(request.channel, text, blocks, thread_ts=request.message_ts)
+        now = self.clock()
+        next_at = now + self.remind_after * 2 ** (nudges + 1)
+        with self.store.transaction() as db:
+            self._settle(db, job, now)
+            self.store.audit(db, request.id, "bot", "reminded", request.state, request.state,
+                             {"nudge": nudges + 1}, at=now)  # fmt: skip
+            if next_at < request.expires_at:
+                jobs.enqueue(db, Kind.REMIND, request.id, next_at, {"nudges": nudges + 1})
 
     def _take_slot(self) -> Slot:
         """A slot in the shared Gong budget; short waits are slept here, long ones go back to the job table."""
@@ -343,6 +470,9 @@ class Worker:
         if request.message_ts:
             if job.payload.get("note") == "daily_budget":
                 note = messages.budget_note(request, float(job.payload["resume_at"]))
+            elif job.payload.get("note") == "check":
+                error = job.payload.get("error")
+                note = messages.check_note(request, str(error) if error else None)
             else:
                 note = messages.thread_note(request)
             text, blocks = _plain_if_asked(job, note)

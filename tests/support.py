@@ -212,13 +212,17 @@ def request_count(bot: BotProcess) -> int:
 
 
 def submit_request(slack_user: SignedSlack, typed: str, reason: str = "DSR-1234", requester: str = REQUESTER,
-                   channel: str = CHANNEL) -> Any:  # fmt: skip
-    """Run the command, confirm privately, and return the public approval message once posted."""
+                   channel: str = CHANNEL, preview: bool = True) -> Any:  # fmt: skip
+    """Run the command, confirm privately, and return the public approval message once posted (and, with
+    `preview`, once it shows what Gong holds or why it can't)."""
     ack = slack_user.command(f"{typed} {reason}", user=requester, channel=channel)
     request_id = button_value(ack["blocks"], "erase_submit")
     response, _ = slack_user.click("erase_submit", request_id, requester, ephemeral=True, channel=channel)
     assert response.status_code == 200
     fake = slack_user.slack
-    return fake.wait_for(
+    parent = fake.wait_for(
         lambda: next((m for m in fake.posts(channel) if request_id in m.text), None), what="approval message"
     )
+    if preview:
+        fake.wait_for(lambda: "Looking up what Gong holds" not in parent.all_text, what="the preview")
+    return parent

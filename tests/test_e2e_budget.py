@@ -30,17 +30,17 @@ def test_a_burst_of_approvals_stays_under_3_per_second(
         assert [call.status for call in fake_gong.calls_for(e164)] == [200]
 
 
-def test_spent_daily_allowance_waits_and_says_so_once(
-    start_bot: BotFactory, fake_slack: FakeSlack, fake_gong: FakeGong
-) -> None:
-    bot = start_bot(GONG_DAILY_LIMIT="1")
+def test_spent_daily_allowance_waits_and_says_so_once(start_bot: BotFactory, fake_slack: FakeSlack) -> None:
+    """The day's allowance spent: the approved erase waits, and its thread says so once, with no call."""
+    fake_gong = FakeGong().start()  # its own Gong: other bots' calls must not count against this allowance
+    bot = start_bot(GONG_DAILY_LIMIT="2", GONG_BASE_URL=fake_gong.url)  # the first request's preview and erase
     user = SignedSlack(bot.url, fake_slack)
     (first_typed, first_e164), (second_typed, second_e164) = fresh_number(), fresh_number()
     first = submit_request(user, first_typed)
     user.click("erase_approve", button_value(first.blocks, "erase_approve"), APPROVER, message_ts=first.ts)
     fake_slack.wait_for(lambda: fake_slack.thread(CHANNEL, first.ts), what="first outcome")
 
-    second = submit_request(user, second_typed)
+    second = submit_request(user, second_typed, preview=False)  # its preview waits for tomorrow too
     user.click("erase_approve", button_value(second.blocks, "erase_approve"), APPROVER, message_ts=second.ts)
     note = fake_slack.wait_for(lambda: fake_slack.thread(CHANNEL, second.ts), what="budget note")
     assert "allowance is used up" in note[0].all_text and "automatically" in note[0].all_text
@@ -48,3 +48,4 @@ def test_spent_daily_allowance_waits_and_says_so_once(
     time.sleep(1.5)
     assert len(fake_slack.thread(CHANNEL, second.ts)) == 1  # said once, not per retry
     assert fake_gong.calls_for(second_e164) == [] and len(fake_gong.calls_for(first_e164)) == 1
+    fake_gong.stop()

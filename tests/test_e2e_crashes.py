@@ -146,10 +146,11 @@ def audit_count(bot: BotProcess, request_id: str, event: str) -> int:
 
 
 def wait_until_idle(bot: BotProcess, context: str, timeout: float = 60.0) -> None:
-    """Until no job is queued or running (a killed holder's lease runs out, then its job is taken over)."""
+    """Until no job is due or running (a killed holder's lease runs out, then its job is taken over); reminders
+    and verification checks scheduled hours ahead are not due."""
     deadline = time.monotonic() + timeout
-    sql = "SELECT COUNT(*) AS n FROM jobs WHERE status IN ('queued', 'running')"
-    while db_rows(bot, sql)[0]["n"]:
+    sql = "SELECT COUNT(*) AS n FROM jobs WHERE status = 'running' OR (status = 'queued' AND run_at <= ?)"
+    while db_rows(bot, sql, (time.time(),))[0]["n"]:
         assert time.monotonic() < deadline, f"jobs still unfinished {context}"
         time.sleep(0.2)
 

@@ -58,8 +58,9 @@ def test_final_refusals_are_threaded_with_gongs_errors_escaped(
     assert str(reply.body["requestId"]) in outcome.all_text
     assert "<!channel>" not in outcome.all_text and "5550000" not in outcome.all_text.replace(" ", "")
     fake_slack.wait_for(lambda: "Failed" in parent.all_text and not parent.action_ids(), what="parent failed")
-    assert len(fake_gong.calls_for(e164)) == 1
-    assert [a["status"] for a in attempts(bot, request_id)] == [reply.status]
+    # one erase call (the shared fake's own 3 calls/s limit may have made the bot wait with a 429 first)
+    assert [c.status for c in fake_gong.calls_for(e164) if c.status != 429] == [reply.status]
+    assert [a["status"] for a in attempts(bot, request_id) if a["status"] != 429] == [reply.status]
 
 
 def test_rejected_credentials_say_so(start_bot: BotFactory, fake_slack: FakeSlack, fake_gong: FakeGong) -> None:
@@ -158,8 +159,9 @@ def test_a_huge_retry_after_is_capped(patient_bot: BotProcess, fake_slack: FakeS
     outcome, request_id = approve_and_wait(user, fake_slack, parent)
     assert "Gong accepted" in outcome.all_text
     calls = fake_gong.calls_for(e164)
-    assert 1.9 <= calls[1].at - calls[0].at < 10
-    assert attempts(patient_bot, request_id)[0]["retry_after"] == 86400
+    huge = next(i for i, call in enumerate(calls) if call.retry_after == "86400")
+    assert 1.9 <= calls[huge + 1].at - calls[huge].at < 10
+    assert 86400 in [a.get("retry_after") for a in attempts(patient_bot, request_id)]
 
 
 def test_an_outage_that_ends_is_ridden_out(patient_bot: BotProcess, fake_slack: FakeSlack, fake_gong: FakeGong) -> None:

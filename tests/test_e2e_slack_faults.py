@@ -141,7 +141,7 @@ def test_channel_gone_after_approval_still_records_the_erase(
     )
     given_up = fake_slack.wait_for(
         lambda: (
-            (rows := db_rows(bot, query, (request_id,)))
+            (rows := [r for r in db_rows(bot, query, (request_id,)) if r["status"] != "done"])  # before approval
             and all(r["status"] == "dead" for r in rows)
             and {r["kind"] for r in rows} == {"refresh_parent", "thread_note"}
             and rows

@@ -31,7 +31,7 @@ def test_table_reaches_every_state_and_terminal_states_have_no_exit() -> None:
                 reachable.add(target)
                 frontier.append(target)
     assert reachable == set(State)
-    assert {State.SUBMITTED, State.FAILED, State.REJECTED, State.CANCELLED, State.EXPIRED} == TERMINAL
+    assert {State.VERIFIED, State.UNVERIFIED, State.FAILED, State.REJECTED, State.CANCELLED, State.EXPIRED} == TERMINAL
 
 
 @pytest.mark.parametrize(("state", "event"), sorted(itertools.product(State, Event)))
@@ -52,6 +52,10 @@ def test_erasure_is_only_reachable_through_approval() -> None:
     assert [pair for pair, target in TRANSITIONS.items() if target is State.SUBMITTED] == [
         (State.APPROVED, Event.GONG_ACCEPTED)
     ]
+    # verification only follows an erase Gong accepted
+    assert {source for (source, _), target in TRANSITIONS.items() if target in {State.VERIFIED, State.UNVERIFIED}} == {
+        State.SUBMITTED
+    }
 
 
 def test_counting_approvals_n_of_m_and_same_person_twice() -> None:

@@ -15,8 +15,8 @@ from tests.fakes.blockkit import validate_blocks
 NUMBER = parse_number("+1 425 555 2671")
 POLICY = ApprovalPolicy(users=frozenset({"UA", "UB"}), groups=frozenset({"SPRIV"}), required=2)
 REQUEST = ErasureRequest(
-    id="ER-ABCDEFGH", state=State.PENDING, e164=NUMBER.e164, masked=NUMBER.masked,
-    international=NUMBER.international, country=NUMBER.country, number_valid=True, reason="DSR-1234",
+    id="ER-ABCDEFGH", state=State.PENDING, identifier=NUMBER.e164, masked=NUMBER.masked,
+    display=NUMBER.international, country=NUMBER.country, number_valid=True, reason="DSR-1234",
     requester="UREQ", channel="C1", created_at=1_700_000_000.0, expires_at=1_700_086_400.0, required_approvals=2,
 )  # fmt: skip
 WORST_REASON = ("<!channel> <https://evil.example|click me> & " * 20)[:500]
@@ -64,11 +64,11 @@ def test_gong_errors_are_escaped_in_the_thread() -> None:
     assert "&lt;!here&gt; boom" in json.dumps(blocks) and "<!here>" not in json.dumps(blocks)
 
 
-def test_pending_message_has_the_three_buttons_carrying_only_the_request_id() -> None:
-    """Approve (with a confirm dialog), Reject and Cancel; every value is the request id."""
+def test_pending_message_has_its_buttons_carrying_only_the_request_id() -> None:
+    """Approve (with a confirm dialog), Reject, Show number and Cancel; every value is the request id."""
     _, blocks = messages.approval_message(REQUEST, POLICY)
     buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
-    assert [b["action_id"] for b in buttons] == ["erase_approve", "erase_reject", "erase_cancel"]
+    assert [b["action_id"] for b in buttons] == ["erase_approve", "erase_reject", "erase_show_number", "erase_cancel"]
     assert {b["value"] for b in buttons} == {"ER-ABCDEFGH"}
     assert "confirm" in buttons[0] and buttons[1]["style"] == "danger"
 

@@ -14,8 +14,8 @@ from bot.decisions import Decisions
 from bot.erasure import ApprovalPolicy, Event, State
 from bot.errors import IllegalTransition, NotAllowed, Refusal
 from bot.jobs import Kind
-from bot.phones import parse_command_text
 from bot.store import _MIGRATIONS, Store
+from bot.targets import parse_erase_text
 
 POLICY = ApprovalPolicy(users=frozenset({"UA", "UB", "UC"}), groups=frozenset(), required=2)
 
@@ -34,7 +34,7 @@ def store(tmp_path: Path) -> Store:
 
 
 def pending(decisions: Decisions, trigger: str = "t1") -> str:
-    request = decisions.start(parse_command_text("+1 425 555 2671 DSR-1"), "UREQ", "C1", "T1", trigger)
+    request = decisions.start(parse_erase_text("+1 425 555 2671 DSR-1"), "UREQ", "C1", "T1", trigger)
     decisions.submit(request.id, "UREQ", "https://hooks.example/x")
     return request.id
 
@@ -140,7 +140,7 @@ def test_expire_due_sweeps_open_requests_only(store: Store) -> None:
 
 def test_duplicate_slash_command_delivery_gives_the_same_draft(store: Store) -> None:
     decisions = Decisions(store, POLICY, ttl=60)
-    command = parse_command_text("+1 425 555 2671")
+    command = parse_erase_text("+1 425 555 2671")
     first = decisions.start(command, "UREQ", "C1", "T1", "trigger-1")
     again = decisions.start(command, "UREQ", "C1", "T1", "trigger-1")
     assert first.id == again.id
@@ -150,7 +150,7 @@ def test_duplicate_slash_command_delivery_gives_the_same_draft(store: Store) -> 
 def test_claims_are_exclusive_across_threads(store: Store) -> None:
     """Many workers claiming at once: each job goes to exactly one of them."""
     decisions = Decisions(store, POLICY, ttl=3600)
-    request_ids = [pending(decisions, f"t{i}") for i in range(10)]  # one post_approval job each
+    request_ids = [pending(decisions, f"t{i}") for i in range(10)]  # a post_approval and a preview job each
 
     def claim_all(worker: int) -> list[int]:
         got = []
@@ -162,7 +162,7 @@ def test_claims_are_exclusive_across_threads(store: Store) -> None:
 
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         claimed = [job for batch in pool.map(claim_all, range(8)) for job in batch]
-    assert len(claimed) == len(set(claimed)) == len(request_ids)
+    assert len(claimed) == len(set(claimed)) == 2 * len(request_ids)
 
 
 def test_expired_lease_is_reclaimed_and_the_old_holder_cannot_settle(store: Store) -> None:
@@ -171,7 +171,9 @@ def test_expired_lease_is_reclaimed_and_the_old_holder_cannot_settle(store: Stor
     t = time.time() + 1
     first = jobs.claim(store, "dead-worker", t, lease=10)
     assert first is not None
-    assert jobs.claim(store, "other", t + 5, lease=10) is None  # lease still held
+    preview = jobs.claim(store, "other", t + 5, lease=10)  # the request's other job, in another lane
+    assert preview is not None and preview.kind is Kind.PREVIEW
+    assert jobs.claim(store, "other", t + 5, lease=10) is None  # the first job's lease is still held
     second = jobs.claim(store, "other", t + 11, lease=10)
     assert second is not None and second.id == first.id and second.attempts == 2
     with store.transaction() as db:
@@ -186,6 +188,8 @@ def test_jobs_of_one_request_and_lane_run_in_order(store: Store) -> None:
     decisions.cancel(request_id, "UREQ")  # adds refresh_parent and thread_note after post_approval
     first = jobs.claim(store, "w1", 2_000_000_000.0, 60)
     assert first is not None and first.kind is Kind.POST_APPROVAL
+    other_lane = jobs.claim(store, "w2", 2_000_000_000.0, 60)
+    assert other_lane is not None and other_lane.kind is Kind.PREVIEW  # Gong's lane does not wait for Slack's
     assert jobs.claim(store, "w2", 2_000_000_000.0, 60) is None
     with store.transaction() as db:
         jobs.complete(db, first, 2_000_000_000.0)

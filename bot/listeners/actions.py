@@ -83,7 +83,11 @@ def register(app: App, decisions: Decisions, slack: Slack, groups: ApproverGroup
         request = decisions.cancel(click.request_id, click.user_id)
         return messages.closed_ephemeral(request) if click.from_ephemeral else None
 
+    def show_number(click: Click) -> tuple[str, messages.Blocks]:
+        return messages.revealed(decisions.reveal(click.request_id, click.user_id, groups_of(click.user_id)))
+
     app.action("erase_submit")(handle(submit))
+    app.action("erase_show_number")(handle(show_number))
     app.action("erase_approve")(handle(approve))
     app.action("erase_reject")(handle(reject))
     app.action("erase_cancel")(handle(cancel))

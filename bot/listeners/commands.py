@@ -7,7 +7,7 @@ from slack_bolt import Ack, App
 from .. import messages
 from ..decisions import Decisions
 from ..errors import Refusal
-from ..phones import parse_command_text
+from ..targets import parse_erase_text
 from .payloads import SlashCommand
 
 
@@ -24,7 +24,7 @@ def register(app: App, decisions: Decisions, channels: frozenset[str] | None) ->
             )
         else:
             try:
-                erase = parse_command_text(slash.text)
+                erase = parse_erase_text(slash.text)
                 request = decisions.start(erase, slash.user_id, slash.channel_id, slash.team_id, slash.trigger_id)
                 text, blocks = messages.confirmation(request)
             except Refusal as refusal:

@@ -1,4 +1,5 @@
-"""A fake Gong Data Privacy API: Basic auth, identifier in the query only, 3 calls/s, scripted failures."""
+"""A fake Gong Data Privacy API: Basic auth, identifier in the query only, 3 calls/s, scripted failures,
+lookups answered in the OpenAPI shapes from data the fake holds, and erasure that takes effect later."""
 
 from __future__ import annotations
 
@@ -19,6 +20,33 @@ from .server import Handler, LocalServer
 ACCESS_KEY = "fake-gong-key"
 ACCESS_KEY_SECRET = "fake-gong-secret"
 ERASE_PHONE = "/v2/data-privacy/erase-data-for-phone-number"
+ERASE_EMAIL = "/v2/data-privacy/erase-data-for-email-address"
+LOOKUP_PHONE = "/v2/data-privacy/data-for-phone-number"
+LOOKUP_EMAIL = "/v2/data-privacy/data-for-email-address"
+# path → (HTTP method, the one query parameter it takes)
+ENDPOINTS = {
+    ERASE_PHONE: ("POST", "phoneNumber"),
+    ERASE_EMAIL: ("POST", "emailAddress"),
+    LOOKUP_PHONE: ("GET", "phoneNumber"),
+    LOOKUP_EMAIL: ("GET", "emailAddress"),
+}
+
+
+def references(calls: int = 0, emails: int = 0, meetings: int = 0, leads: int = 0, contacts: int = 0,
+               numbers: tuple[str, ...] = (), addresses: tuple[str, ...] = ()) -> dict[str, Any]:  # fmt: skip
+    """A data-for-phone-number answer (PhoneNumberReferences) holding that much, as Gong shapes it."""
+    objects = [{"id": f"77{i}", "objectType": "Lead", "externalId": f"00Q{i}", "fields": []} for i in range(leads)]
+    objects += [{"id": f"78{i}", "objectType": "Contact", "externalId": f"003{i}"} for i in range(contacts)]
+    return {
+        "emails": [{"from": "rep@seller.example", "id": f"m{i:031d}", "sentTime": "2026-01-20T00:00:00-08:00",
+                    "mailbox": "rep@seller.example", "messageHash": "h"} for i in range(emails)],
+        "calls": [{"id": f"{7782342274025937895 + i}", "status": "COMPLETED", "externalSystems": []}
+                  for i in range(calls)],
+        "meetings": [{"id": f"{i}.abc@google.com_2026-06-30T13:00:00Z"} for i in range(meetings)],
+        "customerData": [{"system": "Salesforce", "objects": objects}] if objects else [],
+        "matchingPhoneNumbers": list(numbers),
+        "emailAddresses": list(addresses),
+    }  # fmt: skip
 
 
 @dataclass
@@ -40,11 +68,22 @@ class GongCall:
     authorized: bool
     status: int
     at: float
+    method: str = "POST"
+    retry_after: str | None = None  # the Retry-After header of the answer, if any
+
+    @property
+    def identifier(self) -> str | None:
+        values = self.query.get("phoneNumber") or self.query.get("emailAddress")
+        return values[0] if values else None
 
     @property
     def phone(self) -> str | None:
-        values = self.query.get("phoneNumber")
-        return values[0] if values else None
+        """The identifier of an erase call (lookups have none here, so that erase counts stay exact)."""
+        return self.identifier if self.path in {ERASE_PHONE, ERASE_EMAIL} else None
+
+    @property
+    def looked_up(self) -> str | None:
+        return self.identifier if self.path in {LOOKUP_PHONE, LOOKUP_EMAIL} else None
 
 
 class FakeGong:
@@ -58,6 +97,9 @@ class FakeGong:
         self._level, self._level_at = 0.0, time.monotonic()
         self.calls: list[GongCall] = []
         self.scripts: dict[str, collections.deque[Reply]] = {}
+        self.lookup_scripts: dict[str, collections.deque[Reply]] = {}
+        self.held: dict[str, dict[str, Any]] = {}  # identifier → its data-for-* answer
+        self.erase_delay: dict[str, float | None] = {}  # identifier → seconds until an erase takes effect
         self._recent: collections.deque[float] = collections.deque()
         self._outage: tuple[float, Reply] | None = None
         self.server = LocalServer(_GongHandler)
@@ -79,6 +121,21 @@ class FakeGong:
         with self.lock:
             self.scripts.setdefault(phone, collections.deque()).extend(replies)
 
+    def script_lookup(self, identifier: str, *replies: Reply) -> None:
+        """Answer the next lookups of `identifier` with `replies`, in order; then answer from the data held."""
+        with self.lock:
+            self.lookup_scripts.setdefault(identifier, collections.deque()).extend(replies)
+
+    def hold(self, identifier: str, answer: dict[str, Any], erased_after: float | None = 0.0) -> None:
+        """Gong holds `answer` for `identifier`; an erase removes it `erased_after` seconds later (None: never)."""
+        with self.lock:
+            self.held[identifier] = answer
+            self.erase_delay[identifier] = erased_after
+
+    def lookups_for(self, identifier: str) -> list[GongCall]:
+        with self.lock:
+            return [c for c in self.calls if c.looked_up == identifier]
+
     def outage(self, seconds: float, reply: Reply | None = None) -> None:
         """For the next `seconds`, answer every authorized call with `reply` (by default a 503 HTML page)."""
         with self.lock:
@@ -98,16 +155,16 @@ class FakeGong:
                 self.lock.wait(min(remaining, 0.1))
             return calls
 
-    def answer(self, path: str, query: dict[str, list[str]], headers: Any, body: bytes) -> Reply:
+    def answer(self, method: str, path: str, query: dict[str, list[str]], headers: Any, body: bytes) -> Reply:
         with self.lock:
-            reply = self._decide(path, query, headers, body)
-            phone = (query.get("phoneNumber") or [None])[0]
-            authorized = reply.status != 401 or phone is None
-            self.calls.append(GongCall(path, query, body, authorized, reply.status, time.time()))
+            reply = self._decide(method, path, query, headers, body)
+            call = GongCall(path, query, body, reply.status != 401, reply.status, time.time(), method,
+                            reply.headers.get("Retry-After"))  # fmt: skip
+            self.calls.append(call)
             self.lock.notify_all()
             return reply
 
-    def _decide(self, path: str, query: dict[str, list[str]], headers: Any, body: bytes) -> Reply:
+    def _decide(self, method: str, path: str, query: dict[str, list[str]], headers: Any, body: bytes) -> Reply:
         request_id = secrets.token_hex(8)
         if not self._authorized(headers.get("Authorization", "")):
             return Reply(401, {"requestId": request_id, "errors": ["Access denied"]})
@@ -118,20 +175,53 @@ class FakeGong:
         if wait:
             return Reply(429, {"requestId": request_id, "errors": ["API request limit exceeded"]},
                          {"Retry-After": str(max(1, math.ceil(wait)))})  # fmt: skip
-        if path != ERASE_PHONE:
+        if path not in ENDPOINTS:
             return Reply(404, {"requestId": request_id, "errors": ["Not found"]})
+        expected_method, parameter = ENDPOINTS[path]
+        if method != expected_method:
+            return Reply(405, {"requestId": request_id, "errors": ["Method not allowed"]})
         if body:
             return Reply(400, {"requestId": request_id, "errors": ["Request body is not expected"]})
-        phones = query.get("phoneNumber", [])
-        if len(phones) != 1 or not phones[0].startswith("+"):
+        values = query.get(parameter, [])
+        if len(values) != 1 or set(query) != {parameter}:
+            return Reply(400, {"requestId": request_id, "errors": [f"{parameter} is required, once"]})
+        identifier = values[0]
+        if parameter == "phoneNumber" and not identifier.startswith("+"):
             return Reply(400, {"requestId": request_id, "errors": ["phoneNumber must start with + and country code"]})
-        script = self.scripts.get(phones[0])
+        if parameter == "emailAddress" and "@" not in identifier:
+            return Reply(400, {"requestId": request_id, "errors": ["emailAddress is not a valid email address"]})
+        scripts = self.lookup_scripts if method == "GET" else self.scripts
+        script = scripts.get(identifier)
         if script:
             reply = script.popleft()
             if reply.body is None and reply.raw is None:
                 reply.body = {"requestId": request_id}
+            if 200 <= reply.status < 300 and method == "POST":
+                self._erase(identifier)
             return reply
+        if method == "GET":
+            answer = self.held.get(identifier, references())
+            return Reply(200, {"requestId": request_id, **answer})
+        self._erase(identifier)
         return Reply(200, {"requestId": request_id})
+
+    def _erase(self, identifier: str) -> None:
+        """Gong deletes asynchronously: the data goes `erase_delay` seconds after the accepted erase."""
+        if identifier not in self.held:
+            return
+        delay = self.erase_delay.get(identifier, 0.0)
+        if delay is None:
+            return
+        if delay <= 0:
+            del self.held[identifier]
+            return
+        timer = threading.Timer(delay, self._forget, args=(identifier,))
+        timer.daemon = True
+        timer.start()
+
+    def _forget(self, identifier: str) -> None:
+        with self.lock:
+            self.held.pop(identifier, None)
 
     def _window_wait(self, now: float) -> float:
         """Seconds until a call would be allowed (0: allowed, and counted)."""
@@ -166,7 +256,7 @@ class _GongHandler(Handler):
         fake: FakeGong = self.owner
         split = urlsplit(self.path)
         body = self.read_body()
-        reply = fake.answer(split.path, parse_qs(split.query), self.headers, body)
+        reply = fake.answer(self.command, split.path, parse_qs(split.query), self.headers, body)
         if reply.delay:
             time.sleep(reply.delay)
         payload = reply.raw if reply.raw is not None else json.dumps(reply.body).encode()

@@ -1,0 +1,68 @@
+"""What an erase request is about: a phone number or an email address, parsed from the command (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from . import emails, phones
+from .errors import InputRejected
+
+
+class TargetKind(StrEnum):
+    PHONE = "phone"
+    EMAIL = "email"
+
+    @property
+    def noun(self) -> str:
+        return "number" if self is TargetKind.PHONE else "address"
+
+
+@dataclass(frozen=True)
+class Target:
+    """The identifier Gong gets, how people read it, and the mask that is all a channel ever sees."""
+
+    kind: TargetKind
+    identifier: str = field(repr=False)  # E.164, or the normalised address: exactly what goes to Gong
+    display: str = field(repr=False)  # +1 425-555-2671, or the address
+    masked: str
+    country: str = ""
+    valid: bool = True  # False: a possible phone number its country does not use (yet)
+
+
+@dataclass(frozen=True)
+class EraseCommand:
+    """What `/gong-erase <number|address> [reason…]` asked for."""
+
+    target: Target
+    reason: str
+
+
+def parse_erase_text(text: str) -> EraseCommand:
+    """A phone number or an email address, then the reason; InputRejected says what to write instead."""
+    text = text.strip()
+    if len(text) > phones.MAX_TEXT_LENGTH:
+        raise InputRejected(
+            f"That is {len(text):,} characters. Send the phone number or email address and a short reason "
+            f"(under {phones.MAX_TEXT_LENGTH:,} characters), e.g. `/gong-erase {phones.ACCEPTED_FORM} DSR-1234`."
+        )
+    first, rest = [*text.split(maxsplit=1), "", ""][:2]
+    if not emails.looks_like_email(first):
+        command = phones.parse_command_text(text)
+        number = command.number
+        target = Target(TargetKind.PHONE, number.e164, number.international, number.masked, number.country,
+                        number.valid)  # fmt: skip
+        return EraseCommand(target, command.reason)
+    address = emails.parse_email(first)
+    reason = rest.strip()
+    if len(reason) > phones.MAX_REASON_LENGTH:
+        raise InputRejected(
+            f"The reason is {len(reason):,} characters; keep it under {phones.MAX_REASON_LENGTH} "
+            "(a ticket id and a few words are enough)."
+        )
+    return EraseCommand(Target(TargetKind.EMAIL, address.address, address.address, address.masked), reason)
+
+
+def redact(text: str) -> str:
+    """Free text (a Gong error, say) with anything like a phone number or an email address removed."""
+    return phones.redact_numbers(emails.redact_emails(text))
