@@ -82,3 +82,28 @@ def test_python_m_bot_without_configuration_exits_with_one_line_per_problem() ->
     for variable in ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "GONG_ACCESS_KEY", "GONG_ERASE_APPROVERS"]:
         assert sum(variable in line for line in lines) >= 1
     assert "README" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("verify", "remind", "checks", "nudge"),
+    [(None, None, (21600.0, 86400.0, 259200.0), 3600.0), ("90s, 30m,2h", "45m", (90.0, 1800.0, 7200.0), 2700.0),
+     ("", "off", (), 0.0), ("1d", "0", (86400.0,), 0.0)],
+)  # fmt: skip
+def test_verification_and_reminder_schedules(verify: str | None, remind: str | None, checks: tuple[float, ...],
+                                             nudge: float) -> None:  # fmt: skip
+    """GONG_ERASE_VERIFY_AFTER lists durations (empty: no checks); GONG_ERASE_REMIND_AFTER is one (off: none)."""
+    env = dict(GOOD)
+    if verify is not None:
+        env["GONG_ERASE_VERIFY_AFTER"] = verify
+    if remind is not None:
+        env["GONG_ERASE_REMIND_AFTER"] = remind
+    settings = Settings.from_env(env)
+    assert settings.verify_after == checks and settings.remind_after == nudge
+
+
+@pytest.mark.parametrize(("name", "value"), [("GONG_ERASE_VERIFY_AFTER", "6h,2h"), ("GONG_ERASE_VERIFY_AFTER", "soon"),
+                                             ("GONG_ERASE_REMIND_AFTER", "1 hour")])  # fmt: skip
+def test_bad_schedules_are_named(name: str, value: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env({**GOOD, name: value})
+    assert any(name in problem for problem in refused.value.problems)

@@ -10,6 +10,7 @@ import pytest
 
 from bot.errors import GongRateLimited, GongRejected, GongUnavailable
 from bot.gong import GongClient, parse_retry_after
+from bot.targets import TargetKind
 
 E164 = "+14255552671"
 
@@ -89,3 +90,51 @@ def test_transport_errors_become_unavailable_without_the_url(error: Exception) -
 def test_retry_after_as_seconds_or_http_date(value: str | None, seconds: float | None) -> None:
     now = 1445412480.0  # 2015-10-21 07:28:00 UTC
     assert parse_retry_after(value, now=now) == seconds
+
+
+def test_email_erase_goes_to_its_own_endpoint_with_the_address_in_the_query() -> None:
+    """erase-data-for-email-address?emailAddress=…, POST, no body; the + of a sub-address survives."""
+    client, seen = client_answering(200, {"requestId": "e1"})
+    assert client.erase(TargetKind.EMAIL, "jane.doe+dsr@example.com").request_id == "e1"
+    request = seen[0]
+    assert (request.method, request.url.path) == ("POST", "/v2/data-privacy/erase-data-for-email-address")
+    assert request.url.params["emailAddress"] == "jane.doe+dsr@example.com" and request.content == b""
+
+
+def test_lookup_summarises_what_gong_holds_with_masked_values_only() -> None:
+    """data-for-phone-number → counts per kind and CRM system; matching numbers and addresses come back masked."""
+    body = {
+        "requestId": "look-1",
+        "calls": [{"id": "1"}, {"id": "2"}],
+        "emails": [{"id": "m"}],
+        "customerData": [{"system": "Salesforce", "objects": [{"objectType": "Lead"}, {"objectType": "Contact"}]}],
+        "matchingPhoneNumbers": [E164, "+1 (425) 555-2671"],
+        "emailAddresses": ["Jane.Doe@Example.com"],
+    }
+    client, seen = client_answering(200, body)
+    found = client.lookup(TargetKind.PHONE, E164)
+    assert (seen[0].method, seen[0].url.path) == ("GET", "/v2/data-privacy/data-for-phone-number")
+    assert seen[0].url.params["phoneNumber"] == E164
+    held = found.holdings
+    assert (held.calls, held.emails, held.meetings, found.request_id) == (2, 1, 0, "look-1")
+    assert [(r.system, r.leads, r.contacts) for r in held.crm] == [("Salesforce", 1, 1)]
+    assert held.matching_number_count == 2 and held.email_address_count == 1
+    stored = held.to_json()
+    assert "4255552671" not in stored and "555-2671" not in stored and "jane.doe" not in stored.lower()
+    assert held.email_addresses == ("j•••@example.com",)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"requestId": "x"}, {"calls": None, "emails": "no", "customerData": [None, {"objects": None}]}, [], "text"],
+    ids=["lists-omitted", "nulls-and-junk", "a-list", "a-string"],
+)
+def test_lookup_of_nothing_or_partial_data_is_empty_not_an_error(body: object) -> None:
+    client, _ = client_answering(200, body)
+    assert client.lookup(TargetKind.EMAIL, "jane@example.com").holdings.empty
+
+
+def test_lookup_that_is_not_json_is_a_passing_failure() -> None:
+    client, _ = client_answering(200, raw=b"<html>oops</html>")
+    with pytest.raises(GongUnavailable):
+        client.lookup(TargetKind.PHONE, E164)
