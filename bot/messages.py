@@ -160,7 +160,7 @@ def approval_message(request: ErasureRequest, policy: ApprovalPolicy) -> tuple[s
     if not request.number_valid:
         blocks.append(_context(":warning: The number is possible but not valid for its country."))
     if request.state is State.PENDING:
-        blocks.append(_section(_preview_line(request)))
+        blocks.append(_section(_preview_line(request)[:3000]))
         approve = _button("erase_approve", "Approve", request.id, "primary")
         approve["confirm"] = {
             "title": {"type": "plain_text", "text": "Erase this person's data?"},

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 
 import pytest
 
 from bot import messages
 from bot.erasure import ApprovalPolicy, ErasureRequest, State
+from bot.holdings import CrmRecords, Holdings
 from bot.phones import parse_number
 from tests.fakes.blockkit import validate_blocks
 
@@ -22,14 +24,27 @@ REQUEST = ErasureRequest(
 WORST_REASON = ("<!channel> <https://evil.example|click me> & " * 20)[:500]
 
 
+# as much as Gong could report: many CRM systems, long masked values
+HUGE = Holdings(
+    calls=10**6, emails=10**6, meetings=10**6, engagements=10**6,
+    crm=tuple(CrmRecords("<!channel> System " + "x" * 40, 10**4, 10**4) for _ in range(200)),
+    matching_number_count=500, email_address_count=500,
+    matching_numbers=("+1 ••• ••• 2671",) * 5, email_addresses=("<!here>•••@" + "d" * 200 + ".com",) * 5,
+)  # fmt: skip
+
+
 def every_public_message(request: ErasureRequest) -> list[tuple[str, list[dict[str, object]]]]:
+    """Every state's message and thread notes, with every kind of preview and check result."""
     built = []
-    for state in State:
+    for state, (preview, error) in itertools.product(State, [(None, None), (Holdings(), None), (HUGE, None),
+                                                            (None, "x" * 3000)]):  # fmt: skip
         variant = dataclasses.replace(
             request, state=state, decided_by="UB", gong_request_id="req-1", failure="Gong refused (400).",
-            gong_errors=("x" * 500,) * 10, approvals=("UA", "UB"),
+            gong_errors=("x" * 500,) * 10, approvals=("UA", "UB"), preview=preview, preview_error=error,
+            remaining=preview, checked_at=1_700_000_000.0, next_check_at=1_700_100_000.0,
         )  # fmt: skip
-        built += [messages.approval_message(variant, POLICY), messages.thread_note(variant)]
+        built += [messages.approval_message(variant, POLICY), messages.thread_note(variant),
+                  messages.check_note(variant, error), messages.reminder(variant, POLICY, 3)]  # fmt: skip
     return built
 
 
@@ -39,6 +54,7 @@ def test_public_messages_stay_within_block_kit_limits(reason: str) -> None:
     for text, blocks in every_public_message(dataclasses.replace(REQUEST, reason=reason)):
         assert validate_blocks(blocks) == []
         assert len(text) <= 40_000
+        assert "<!channel>" not in json.dumps(blocks) and "<!here>" not in json.dumps(blocks)  # nothing pings
 
 
 def test_public_messages_never_contain_the_full_number() -> None:
