@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from bot.config import DEFAULT_WEB_CONCURRENCY
 from tests.fakes.gong import FakeGong
 from tests.fakes.slack import FakeSlack
 from tests.support import (
@@ -41,6 +42,13 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+def concurrency_as_deployed(env: dict[str, str]) -> None:
+    """The bot's default number of processes, unless WEB_CONCURRENCY is set for the bench itself."""
+    env.pop("WEB_CONCURRENCY", None)  # base_env's value is for the tests
+    if "WEB_CONCURRENCY" in os.environ:
+        env["WEB_CONCURRENCY"] = os.environ["WEB_CONCURRENCY"]
+
+
 def burst(user: SignedSlack, texts: list[str]) -> list[float]:
     bodies = [user.command_body(text) for text in texts]
 
@@ -57,7 +65,8 @@ def burst(user: SignedSlack, texts: list[str]) -> list[float]:
 def start_bare(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "bench.bare_app:application", "-k", "gthread", "--threads", "8",
-         "-w", env.get("WEB_CONCURRENCY", "2"), "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
+         "-w", env.get("WEB_CONCURRENCY", str(DEFAULT_WEB_CONCURRENCY)), "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     for _ in range(100):
@@ -73,7 +82,8 @@ def main() -> None:
     slack, gong = FakeSlack().start(), FakeGong(rate_per_second=1000).start()
     folder = Path(tempfile.mkdtemp(prefix="bench-"))
     env = base_env(slack, gong, folder / "bench.db", free_port())
-    env.update(WEB_CONCURRENCY="2", LOG_LEVEL="WARNING", GONG_RATE_PER_SECOND="1000")
+    env.update(LOG_LEVEL="WARNING", GONG_RATE_PER_SECOND="1000")
+    concurrency_as_deployed(env)
     bot = BotProcess(env, folder / "bot.log").start()
     bare_port = free_port()
     bare = start_bare(env, bare_port)
@@ -87,7 +97,8 @@ def main() -> None:
         for _ in range(ROUNDS):  # interleaved, so both see the same noise
             bot_ms += burst(bot_user, [f"{fresh_number()[0]} DSR-1" for _ in range(BURST)])
             bare_ms += burst(bare_user, ["x"] * BURST)
-        print(f"ack latency, {ROUNDS} bursts of {BURST} concurrent signed slash commands")
+        processes = env.get("WEB_CONCURRENCY", str(DEFAULT_WEB_CONCURRENCY))
+        print(f"ack latency, {ROUNDS} bursts of {BURST} concurrent signed slash commands, {processes} process(es)")
         print(f"  bot   p50 {percentile(bot_ms, 50):7.1f} ms   p99 {percentile(bot_ms, 99):7.1f} ms")
         print(f"  floor p50 {percentile(bare_ms, 50):7.1f} ms   p99 {percentile(bare_ms, 99):7.1f} ms")
         ratio = percentile(bot_ms, 99) / percentile(bare_ms, 99)

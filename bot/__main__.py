@@ -39,6 +39,10 @@ def check_slack_token(settings: Settings) -> str | None:
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["audit"]:
+        from . import cli
+
+        return cli.main(argv[1:])
     try:
         settings = Settings.from_env()
     except ConfigError as exc:

@@ -13,6 +13,9 @@ from .errors import ConfigError
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+# One gunicorn worker (8 threads) serves a privacy team's traffic; jobs live in SQLite, so more processes only
+# need WEB_CONCURRENCY. Each extra process costs ~25 MB that cannot be shared (see README, Benchmarks).
+DEFAULT_WEB_CONCURRENCY = 1
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -36,7 +39,7 @@ class Settings:
     request_ttl: int = 86400
     db_path: str = "gong-erase.db"
     port: int = 3000
-    web_concurrency: int = 2
+    web_concurrency: int = DEFAULT_WEB_CONCURRENCY
     gong_rate_per_second: int = 3
     gong_daily_limit: int = 10000
     gong_timeout: float = 30.0
@@ -46,6 +49,8 @@ class Settings:
     job_lease: float = 120.0
     poll_interval: float = 1.0
     log_level: str = "INFO"
+    hash_key: str = field(default="", repr=False)  # GONG_ERASE_HASH_KEY: proof of finished requests, never stored
+    production: bool = False  # GONG_ERASE_ENV=production: no start without a hash key
     verify_after: tuple[float, ...] = (6 * 3600.0, 24 * 3600.0, 72 * 3600.0)  # seconds after Gong accepted
     remind_after: float = 3600.0  # 0 disables reminders
 
@@ -73,7 +78,10 @@ class Settings:
                 f"GONG_ERASE_REQUIRED_APPROVALS is {required} but GONG_ERASE_APPROVERS lists only "
                 f"{len(users)} user(s): no request could ever be approved"
             )
+        production, hash_key = env.proof_key()
         settings = cls(
+            hash_key=hash_key,
+            production=production,
             slack_bot_token=bot_token,
             slack_signing_secret=signing_secret,
             slack_app_token=app_token,
@@ -89,7 +97,7 @@ class Settings:
             request_ttl=env.integer("GONG_ERASE_REQUEST_TTL", 86400, minimum=1),
             db_path=env.text("GONG_ERASE_DB") or "gong-erase.db",
             port=env.integer("PORT", 3000, minimum=1, maximum=65535),
-            web_concurrency=env.integer("WEB_CONCURRENCY", 2, minimum=1, maximum=64),
+            web_concurrency=env.integer("WEB_CONCURRENCY", DEFAULT_WEB_CONCURRENCY, minimum=1, maximum=64),
             gong_rate_per_second=env.integer("GONG_RATE_PER_SECOND", 3, minimum=1),
             gong_daily_limit=env.integer("GONG_DAILY_LIMIT", 10000, minimum=1),
             gong_timeout=env.number("GONG_TIMEOUT", 30.0, minimum=0.1),
@@ -112,6 +120,26 @@ class Settings:
         if env.problems:
             raise ConfigError(env.problems)
         return settings
+
+
+MAKE_A_KEY = "make one with: python -c 'import secrets; print(secrets.token_hex(32))' (and keep it safe)"
+
+
+@dataclass(frozen=True)
+class AuditSettings:
+    """What the audit command line needs: the database and the proof key, not Slack or Gong credentials."""
+
+    db_path: str
+    hash_key: str = field(repr=False)
+    production: bool
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> AuditSettings:
+        env = _Reader(os.environ if environ is None else environ)
+        production, hash_key = env.proof_key()
+        if env.problems:
+            raise ConfigError(env.problems)
+        return cls(env.text("GONG_ERASE_DB") or "gong-erase.db", hash_key, production)
 
 
 class _Reader:
@@ -161,6 +189,21 @@ class _Reader:
             self.problem(f"{name} must be at least {minimum:g}, not {raw}")
             return default
         return value
+
+    def proof_key(self) -> tuple[bool, str]:
+        """GONG_ERASE_ENV and GONG_ERASE_HASH_KEY: production mode requires a key of at least 32 characters."""
+        mode = self.text("GONG_ERASE_ENV").lower() or "development"
+        if mode not in {"production", "development"}:
+            self.problem(f"GONG_ERASE_ENV must be production or development, not {mode!r}")
+        key = self.text("GONG_ERASE_HASH_KEY")
+        if mode == "production" and not key:
+            self.problem(
+                "GONG_ERASE_HASH_KEY is not set. In production the bot keeps, for finished requests, only a keyed "
+                f"hash of the number or address, and the key must live outside the database: {MAKE_A_KEY}"
+            )
+        elif key and len(key) < 32:
+            self.problem(f"GONG_ERASE_HASH_KEY is too short ({len(key)} characters; at least 32): {MAKE_A_KEY}")
+        return mode == "production", key
 
     def duration(self, name: str, default: float) -> float:
         """`90s`, `30m`, `1h`, `3d` or plain seconds; `0` or `off` turns the feature off."""

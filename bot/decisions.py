@@ -22,8 +22,9 @@ from .erasure import (
 )
 from .errors import NotAllowed, NotFound, Refusal
 from .jobs import Kind, enqueue
+from .proof import identifier_hash
 from .store import Store
-from .targets import EraseCommand
+from .targets import EraseCommand, Target, parse_erase_text
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +54,10 @@ class Decisions:
         clock: Callable[[], float] = time.time,
         wake: Callable[[], None] = lambda: None,
         remind_after: float = 0.0,
+        hash_key: str = "",
     ) -> None:
         self.store = store
+        self.hash_key = hash_key  # for the keyed hash that outlives the identifier; "" in unit tests only
         self.remind_after = remind_after  # seconds until the first nudge of a pending request; 0: never
         self.policy = policy
         self.ttl = ttl
@@ -78,6 +81,9 @@ class Decisions:
                 display=target.display,
                 country=target.country,
                 number_valid=target.valid,
+                identifier_hash=identifier_hash(self.hash_key, target.kind, target.identifier)
+                if self.hash_key
+                else None,
                 reason=command.reason,
                 requester=requester,
                 channel=channel,
@@ -173,6 +179,20 @@ class Decisions:
             self.store.audit(db, request.id, actor, "revealed", request.state, request.state, {}, at=now)
         log.info("request %s: %s looked at the full %s", request.id, actor, noun)
         return request
+
+    def find_proof(self, text: str, actor: str, actor_groups: Collection[str]) -> tuple[Target, list[ErasureRequest]]:
+        """Approvers ask what became of a number or address: found by its keyed hash, and audited."""
+        if not self.policy.is_approver(actor, actor_groups):
+            raise NotAllowed(
+                f"Only approvers can look up erase records. Approvers: {self.policy.describe_approvers()}."
+            )
+        target = parse_erase_text(text).target
+        found = self.store.find_by_hash(identifier_hash(self.hash_key, target.kind, target.identifier))
+        with self.store.transaction() as db:
+            self.store.audit(
+                db, None, actor, "proof_lookup", None, None, {"masked": target.masked, "found": len(found)}
+            )
+        return target, found
 
     def expire_due(self) -> list[str]:
         """Expire every open request past its TTL, so its message says so without anyone clicking."""

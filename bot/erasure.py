@@ -161,3 +161,4 @@ class ErasureRequest:
     remaining: Holdings | None = None  # what the last verification lookup still found
     checked_at: float | None = None  # when it ran
     next_check_at: float | None = None
+    identifier_hash: str | None = None  # HMAC of the identifier: what remains once the request is over

@@ -132,6 +132,34 @@ def submitted_ephemeral(request: ErasureRequest) -> tuple[str, Blocks]:
     ]
 
 
+def proof(masked: str, requests: list[ErasureRequest]) -> tuple[str, Blocks]:
+    """What the bot can prove about a number or address from its keyed hash alone (ephemeral, approvers)."""
+    if not requests:
+        text = f":mag: No record of an erase request for {escape(masked)}."
+        return text, [_section(text)]
+    blocks: Blocks = [_section(f":mag: *{len(requests)} erase request(s) for {escape(masked)}*")]
+    for request in requests[:20]:
+        approvers = ", ".join(f"<@{user}>" for user in request.approvals) or "nobody"
+        lines = [
+            f"*`{request.id}`* · {STATE_LINES[request.state]}",
+            f"Requested {_date(request.created_at)} by <@{request.requester}> · reason: {_reason(request)}",
+        ]
+        if request.decided_at and request.state is not State.EXPIRED:
+            verb = {State.REJECTED: "Rejected", State.CANCELLED: "Cancelled"}.get(request.state, "Approved")
+            who = f"<@{request.decided_by}>" if verb != "Approved" else approvers
+            lines.append(f"{verb} {_date(request.decided_at)} by {who}")
+        if request.gong_request_id:
+            lines.append(f"Gong requestId `{escape(request.gong_request_id)}`")
+        if request.state in {State.VERIFIED, State.UNVERIFIED} and request.checked_at:
+            lines.append(f"Last checked {_date(request.checked_at)}")
+        elif request.next_check_at:
+            lines.append(f"Next check {_date(request.next_check_at)}")
+        blocks.append(_section("\n".join(lines)[:3000]))
+    if len(requests) > 20:
+        blocks.append(_context(f"…and {len(requests) - 20} older request(s); `python -m bot audit export` has all."))
+    return f"{len(requests)} erase request(s) for {masked}", blocks
+
+
 def closed_ephemeral(request: ErasureRequest) -> tuple[str, Blocks]:
     line = STATE_LINES[request.state]
     return f"Request {request.id}: {request.state.value}", [

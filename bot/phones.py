@@ -23,7 +23,7 @@ _EXTENSION_MARK = re.compile(r"^(?:;?ext\.?[=:]?|extension[=:]?|x|#)(\d*)$", re.
 _LETTER = re.compile(r"[^\W\d_]")
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"), "-")
 # Seven or more digits, possibly split by the usual separators: how a phone number looks inside free text.
-_NUMBER_IN_TEXT = re.compile(r"\+?\d(?:[\s().\-/]*\d){6,}")
+NUMBER_IN_TEXT = re.compile(r"\+?\d(?:[\s().\-/]*\d){6,}")
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,7 @@ def mask_any_number(text: str) -> str:
 
 def redact_numbers(text: str) -> str:
     """Replace anything that looks like a phone number in free text (e.g. a Gong error) by a mark."""
-    return _NUMBER_IN_TEXT.sub("[number removed]", text)
+    return NUMBER_IN_TEXT.sub("[number removed]", text)
 
 
 def _best_prefix(tokens: list[str], next_token: str | None) -> tuple[PhoneNumber, int]:

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlite_utils
 
-from .erasure import ErasureRequest, Event, State, next_state
+from .erasure import TERMINAL, ErasureRequest, Event, State, next_state
 from .holdings import Holdings
 from .targets import TargetKind
 
@@ -114,6 +114,11 @@ _MIGRATIONS: list[str] = [
     ALTER TABLE requests ADD COLUMN checked_at REAL;
     ALTER TABLE requests ADD COLUMN next_check_at REAL;
     """,
+    # 5: a keyed hash of the identifier, which outlives it (the identifier is wiped when a request is over)
+    """
+    ALTER TABLE requests ADD COLUMN identifier_hash TEXT;
+    CREATE INDEX requests_identifier_hash ON requests(identifier_hash);
+    """,
 ]
 
 
@@ -134,6 +139,8 @@ class Store:
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = FULL")
             db.execute("PRAGMA foreign_keys = ON")
+            # wiped identifiers must not linger in freed space of the file (see move and transaction)
+            db.execute("PRAGMA secure_delete = ON")
             # every thread has a connection; SQLite's default 2 MB page cache each would add up as the file grows,
             # while our reads are indexed lookups that the OS's file cache serves as well
             db.execute("PRAGMA cache_size = -512")
@@ -144,6 +151,7 @@ class Store:
     def transaction(self) -> Iterator[sqlite_utils.Database]:
         """BEGIN IMMEDIATE: read-then-write without a lost race; commits, or rolls back on any error."""
         db = self.db
+        self._local.wiped = False
         db.execute("BEGIN IMMEDIATE")
         try:
             yield db
@@ -151,6 +159,16 @@ class Store:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
+        if self._local.wiped:
+            self.flush_wal()
+
+    def flush_wal(self) -> None:
+        """Copy the WAL into the database and empty it, so old page images (with a wiped identifier in them)
+        do not stay in the -wal file; busy readers can delay it to the next wipe, never make it fail."""
+        try:
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.OperationalError as exc:
+            log.warning("could not empty the write-ahead log yet (%s)", exc)
 
     def close(self) -> None:
         db = getattr(self._local, "db", None)
@@ -189,13 +207,13 @@ class Store:
         db.execute(
             """INSERT INTO requests (id, state, identifier, masked, display, country, number_valid, reason,
                    requester, channel, team, trigger_id, created_at, updated_at, expires_at, required_approvals,
-                   kind)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   kind, identifier_hash)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 request.id, request.state.value, request.identifier, request.masked, request.display,
                 request.country, int(request.number_valid), request.reason, request.requester, request.channel,
                 team, trigger_id or None, request.created_at, request.created_at, request.expires_at,
-                request.required_approvals, request.kind.value,
+                request.required_approvals, request.kind.value, request.identifier_hash,
             ],
         )  # fmt: skip
         self.audit(db, request.id, request.requester, "created", None, request.state,
@@ -213,6 +231,10 @@ class Store:
     ) -> State:
         """Apply one move of the transition table as a conditional write, with its audit row."""
         to_state = next_state(request.state, event)
+        if to_state in TERMINAL:
+            columns |= {"identifier": None, "display": None}  # proof is the mask and the keyed hash from now on
+        if columns.get("identifier", "kept") is None:
+            self._local.wiped = True
         assignments = "".join(f", {name} = :{name}" for name in _checked(columns))
         cursor = db.execute(
             f"UPDATE requests SET state = :to, updated_at = :now{assignments} WHERE id = :id AND state = :from",  # noqa: S608
@@ -235,6 +257,11 @@ class Store:
             "INSERT OR IGNORE INTO approvals (request_id, user_id, created_at) VALUES (?, ?, ?)",
             [request_id, user_id, now],
         )
+
+    def find_by_hash(self, identifier_hash: str) -> list[ErasureRequest]:
+        """Every request ever made for the identifier with this keyed hash, oldest first."""
+        rows = self.db.query("SELECT id FROM requests WHERE identifier_hash = ? ORDER BY created_at", [identifier_hash])
+        return [request for row in rows if (request := self.get_request(row["id"])) is not None]
 
     def due_for_expiry(self, now: float, limit: int = 100) -> list[str]:
         rows = self.db.query(
@@ -314,6 +341,7 @@ def _request_from_row(row: dict[str, Any], approvals: tuple[str, ...]) -> Erasur
         remaining=Holdings.from_json(row["remaining"]) if row["remaining"] else None,
         checked_at=row["checked_at"],
         next_check_at=row["next_check_at"],
+        identifier_hash=row["identifier_hash"],
     )
 
 

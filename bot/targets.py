@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from . import emails, phones
 from .errors import InputRejected
+
+
+_TYPED_NUMBER = re.compile(r"\(?" + phones.NUMBER_IN_TEXT.pattern)
 
 
 class TargetKind(StrEnum):
@@ -52,7 +56,7 @@ def parse_erase_text(text: str) -> EraseCommand:
         number = command.number
         target = Target(TargetKind.PHONE, number.e164, number.international, number.masked, number.country,
                         number.valid)  # fmt: skip
-        return EraseCommand(target, command.reason)
+        return EraseCommand(target, scrub_reason(command.reason, target))
     address = emails.parse_email(first)
     reason = rest.strip()
     if len(reason) > phones.MAX_REASON_LENGTH:
@@ -60,7 +64,24 @@ def parse_erase_text(text: str) -> EraseCommand:
             f"The reason is {len(reason):,} characters; keep it under {phones.MAX_REASON_LENGTH} "
             "(a ticket id and a few words are enough)."
         )
-    return EraseCommand(Target(TargetKind.EMAIL, address.address, address.address, address.masked), reason)
+    target = Target(TargetKind.EMAIL, address.address, address.address, address.masked)
+    return EraseCommand(target, scrub_reason(reason, target))
+
+
+def scrub_reason(reason: str, target: Target) -> str:
+    """The reason is public: if the requester typed the number or address into it again, show the mask there.
+
+    Only this identifier is replaced, so ticket numbers (DSR-20261129) stay as written."""
+    if target.kind is TargetKind.EMAIL:
+        return re.sub(re.escape(target.identifier), target.masked, reason, flags=re.IGNORECASE)
+    digits = "".join(ch for ch in target.identifier if ch.isdigit())
+
+    def mask_if_same(match: re.Match[str]) -> str:
+        typed = "".join(ch for ch in match.group(0) if ch.isdigit())
+        same = digits.endswith(typed) or typed.endswith(digits[-7:])
+        return target.masked if same else match.group(0)
+
+    return _TYPED_NUMBER.sub(mask_if_same, reason)
 
 
 def redact(text: str) -> str:

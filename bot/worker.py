@@ -247,8 +247,10 @@ class Worker:
                              attempt | {"status": accepted.status, "gong_request_id": accepted.request_id,
                                         "elapsed_ms": accepted.elapsed_ms}, at=now)  # fmt: skip
             first_check = now + self.verify_after[0] if self.verify_after else None
+            # with no checks to come the request is over: from now on the mask and the keyed hash are the proof
+            wipe = {"identifier": None, "display": None} if first_check is None else {}
             self.store.move(db, request, Event.GONG_ACCEPTED, "gong", now, gong_request_id=accepted.request_id,
-                            next_check_at=first_check)  # fmt: skip
+                            next_check_at=first_check, **wipe)  # fmt: skip
             jobs.enqueue(db, Kind.REFRESH_PARENT, request.id, now)
             jobs.enqueue(db, Kind.THREAD_NOTE, request.id, now)
             if first_check is not None:

@@ -24,6 +24,7 @@ from tests.fakes.slack import BOT_TOKEN, FakeSlack
 
 ROOT = Path(__file__).resolve().parent.parent
 SIGNING_SECRET = "fake-signing-secret-8f3a"
+HASH_KEY = "test-hash-key-0123456789abcdef0123456789abcdef"
 APPROVER = "UAPPROVER1"
 APPROVER_2 = "UAPPROVER2"
 GROUP = "SPRIVACY"
@@ -63,6 +64,7 @@ def base_env(slack: FakeSlack, gong: FakeGong, db_path: Path, port: int) -> dict
         GONG_BASE_URL=gong.url,
         GONG_ERASE_APPROVERS=f"{APPROVER}, {APPROVER_2} {GROUP}",
         GONG_ERASE_DB=str(db_path),
+        GONG_ERASE_HASH_KEY=HASH_KEY,
         PORT=str(port),
         WEB_CONCURRENCY="1",
         GONG_TIMEOUT="2",

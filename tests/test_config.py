@@ -107,3 +107,15 @@ def test_bad_schedules_are_named(name: str, value: str) -> None:
     with pytest.raises(ConfigError) as refused:
         Settings.from_env({**GOOD, name: value})
     assert any(name in problem for problem in refused.value.problems)
+
+
+def test_production_refuses_to_start_without_a_hash_key_and_says_how_to_make_one() -> None:
+    """GONG_ERASE_ENV=production needs GONG_ERASE_HASH_KEY (32+ characters); the problem names the command."""
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env({**GOOD, "GONG_ERASE_ENV": "production"})
+    assert any("GONG_ERASE_HASH_KEY" in p and "secrets.token_hex(32)" in p for p in refused.value.problems)
+    with pytest.raises(ConfigError, match="too short"):
+        Settings.from_env({**GOOD, "GONG_ERASE_ENV": "production", "GONG_ERASE_HASH_KEY": "short"})
+    ok = Settings.from_env({**GOOD, "GONG_ERASE_ENV": "production", "GONG_ERASE_HASH_KEY": "k" * 64})
+    assert ok.production and ok.hash_key == "k" * 64 and "kkkk" not in repr(ok)
+    assert not Settings.from_env(GOOD).production  # development: a key file beside the database will do

@@ -60,3 +60,11 @@ def test_any_text_with_an_at_sign_is_an_address_or_a_clear_refusal(text: str) ->
         assert refusal.message
     else:
         assert command.target.kind is TargetKind.EMAIL and "@" in command.target.identifier
+
+
+def test_the_identifier_typed_again_in_the_reason_is_masked_there_and_ticket_numbers_are_not() -> None:
+    """The reason is shown publicly: the number or address repeated in it is masked; other numbers stay."""
+    phone = parse_erase_text("+1 425 555 2671 DSR-20261129 caller (425) 555-2671 asked, ref 4255550000")
+    assert phone.reason == "DSR-20261129 caller +1 ••• ••• 2671 asked, ref 4255550000"
+    email = parse_erase_text("jane.doe@example.com DSR-1 from Jane.Doe@Example.com")
+    assert email.reason == "DSR-1 from j•••@example.com"

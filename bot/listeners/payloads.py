@@ -19,6 +19,7 @@ class SlashCommand:
     team_id: str
     text: str
     trigger_id: str
+    response_url: str = ""
 
     @classmethod
     def from_payload(cls, command: dict[str, Any]) -> SlashCommand:
@@ -29,6 +30,7 @@ class SlashCommand:
             team_id=str(command.get("team_id", "")),
             text=str(command.get("text", "")),
             trigger_id=str(command.get("trigger_id", "")),
+            response_url=str(command.get("response_url", "")),
         )
 
 

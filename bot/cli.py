@@ -1,0 +1,81 @@
+"""`python -m bot audit …`: what an auditor asks of the database, from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from .config import MAKE_A_KEY, AuditSettings
+from .erasure import ErasureRequest
+from .errors import ConfigError, InputRejected
+from .proof import identifier_hash
+from .store import Store
+from .targets import parse_erase_text
+
+
+def main(argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot audit", description="Answer an auditor's questions.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    lookup = commands.add_parser("lookup", help="what became of a phone number or email address")
+    lookup.add_argument("identifier", nargs="+", help="a phone number with + and country code, or an address")
+    args = parser.parse_args(argv)
+    try:
+        settings = AuditSettings.from_env()
+        key = settings.hash_key or _development_key(settings.db_path)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"cannot run: {problem}", file=err)
+        return 2
+    if not Path(settings.db_path).exists():
+        print(f"cannot run: there is no database at {settings.db_path} (set GONG_ERASE_DB)", file=err)
+        return 2
+    store = Store(settings.db_path)
+    try:
+        target = parse_erase_text(" ".join(args.identifier)).target
+    except InputRejected as refusal:
+        print(refusal.message, file=err)
+        return 2
+    found = store.find_by_hash(identifier_hash(key, target.kind, target.identifier))
+    if not found:
+        print(f"no record of an erase request for {target.masked}", file=out)
+        return 0
+    print(f"{len(found)} erase request(s) for {target.masked}", file=out)
+    for request in found:
+        print(_describe(request), file=out)
+    return 0
+
+
+def _describe(request: ErasureRequest) -> str:
+    lines = [
+        f"{request.id}  {request.state.value}",
+        f"  requested  {_when(request.created_at)} by {request.requester}  reason: {request.reason or '-'}",
+    ]
+    if request.approvals:
+        lines.append(f"  approved   by {', '.join(request.approvals)}")
+    if request.decided_at:
+        lines.append(
+            f"  decided    {_when(request.decided_at)}" + (f" by {request.decided_by}" if request.decided_by else "")
+        )
+    if request.gong_request_id:
+        lines.append(f"  Gong requestId {request.gong_request_id}")
+    if request.checked_at:
+        lines.append(f"  last check {_when(request.checked_at)}")
+    if request.next_check_at:
+        lines.append(f"  next check {_when(request.next_check_at)}")
+    if request.failure:
+        lines.append(f"  failure    {request.failure}")
+    return "\n".join(lines)
+
+
+def _when(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _development_key(db_path: str) -> str:
+    path = Path(db_path + ".hashkey")
+    if path.exists() and path.read_text().strip():
+        return path.read_text().strip()
+    raise ConfigError([f"GONG_ERASE_HASH_KEY is not set (use the bot's key; {MAKE_A_KEY} for a new deployment)"])

@@ -1,0 +1,170 @@
+"""Keep proof, not the data: finished requests keep only a mask and a keyed hash, found again by lookup."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BotFactory
+from tests.fakes.gong import FakeGong, Reply
+from tests.fakes.slack import FakeSlack
+from tests.support import (
+    APPROVER,
+    CHANNEL,
+    HASH_KEY,
+    OUTSIDER,
+    REQUESTER,
+    ROOT,
+    BotProcess,
+    SignedSlack,
+    all_text,
+    button_value,
+    db_rows,
+    fresh_number,
+    request_state,
+    submit_request,
+)
+
+
+@pytest.fixture(scope="module")
+def final_bot(start_bot: BotFactory) -> BotProcess:
+    """No verification checks, so a request accepted by Gong is over at once."""
+    return start_bot(GONG_ERASE_VERIFY_AFTER="")
+
+
+def settled(bot: BotProcess, request_id: str, states: set[str], slack: FakeSlack) -> None:
+    slack.wait_for(lambda: request_state(bot, request_id) in states, timeout=20, what=f"request {states}")
+    busy = "SELECT COUNT(*) AS n FROM jobs WHERE status = 'running' OR (status = 'queued' AND run_at <= ?)"
+    slack.wait_for(lambda: db_rows(bot, busy, (time.time(),))[0]["n"] == 0, timeout=20, what="jobs done")
+
+
+def test_finished_requests_leave_no_trace_of_the_number_in_the_database_file(
+    final_bot: BotProcess, fake_slack: FakeSlack, fake_gong: FakeGong
+) -> None:
+    """Submitted, failed, rejected and cancelled: the raw SQLite file and its WAL hold no digits of the numbers."""
+    user = SignedSlack(final_bot.url, fake_slack)
+    numbers: list[tuple[str, str]] = []
+    outcomes = {"erase_approve": {"submitted"}, "erase_reject": {"rejected"}, "erase_cancel": {"cancelled"},
+                "gong_400": {"failed"}}  # fmt: skip
+    for action, states in outcomes.items():
+        typed, e164 = fresh_number()
+        if action == "gong_400":
+            fake_gong.script(e164, Reply(400, {"errors": ["Abnormal deletion"]}))
+        parent = submit_request(user, typed, reason=f"DSR-9 caller said {typed}")
+        request_id = button_value(parent.blocks, "erase_approve")
+        clicker = REQUESTER if action == "erase_cancel" else APPROVER
+        user.click("erase_approve" if action == "gong_400" else action, request_id, clicker, message_ts=parent.ts)
+        settled(final_bot, request_id, states, fake_slack)
+        numbers.append((request_id, e164))
+    for request_id, e164 in numbers:
+        row = db_rows(final_bot, "SELECT identifier, display, masked, identifier_hash, reason FROM requests "
+                      "WHERE id = ?", (request_id,))[0]  # fmt: skip
+        assert row["identifier"] is None and row["display"] is None and row["masked"].endswith(e164[-4:])
+        assert row["identifier_hash"] == hmac.new(HASH_KEY.encode(), e164.encode(), hashlib.sha256).hexdigest()
+        assert row["reason"].startswith("DSR-9 caller said +1 ••• •••")  # typed again in the reason: masked too
+    db = Path(final_bot.env["GONG_ERASE_DB"])
+    raw = b"".join(p.read_bytes() for p in (db, Path(f"{db}-wal")) if p.exists())
+    assert len(raw) > 4096
+    for _, e164 in numbers:
+        national = e164[2:]
+        for form in (
+            e164,
+            national,
+            f"{national[:3]} {national[3:6]} {national[6:]}",
+            f"{national[3:6]}-{national[6:]}",
+        ):
+            assert form.encode() not in raw, f"{form} is still in the database file"
+
+
+def test_a_live_request_keeps_its_number_until_it_is_over(final_bot: BotProcess, fake_slack: FakeSlack) -> None:
+    """While pending, the number is there to erase and to show approvers; the hash is there from the start."""
+    user = SignedSlack(final_bot.url, fake_slack)
+    typed, e164 = fresh_number()
+    parent = submit_request(user, typed)
+    request_id = button_value(parent.blocks, "erase_approve")
+    row = db_rows(final_bot, "SELECT identifier, identifier_hash FROM requests WHERE id = ?", (request_id,))[0]
+    assert row["identifier"] == e164 and row["identifier_hash"]
+
+
+def test_lookup_answers_approvers_from_the_hash_and_refuses_others(
+    final_bot: BotProcess, fake_slack: FakeSlack
+) -> None:
+    """`/gong-erase lookup <number>` (ephemeral): when, by whom, approved by whom, Gong's requestId; or no record."""
+    user = SignedSlack(final_bot.url, fake_slack)
+    typed, e164 = fresh_number()
+    parent = submit_request(user, typed, reason="DSR-555")
+    request_id = button_value(parent.blocks, "erase_approve")
+    user.click("erase_approve", request_id, APPROVER, message_ts=parent.ts)
+    settled(final_bot, request_id, {"submitted"}, fake_slack)
+    gong_id = db_rows(final_bot, "SELECT gong_request_id FROM requests WHERE id = ?", (request_id,))[0]
+    spelled = f"({e164[2:5]}) {e164[5:8]}-{e164[8:]}"
+
+    def lookup(text: str, who: str) -> str:
+        body = user.command_body(f"lookup {text}", user=who)
+        url = body.decode().split("response_url=")[1].split("&")[0]
+        assert user.post(body).status_code == 200
+        from urllib.parse import unquote
+
+        answer = fake_slack.wait_for(lambda: fake_slack.responded(unquote(url)), what="lookup answer")[0]
+        assert answer["response_type"] == "ephemeral"
+        return all_text(answer["blocks"])
+
+    said = lookup(f"+1 {spelled}", APPROVER)
+    assert request_id in said and f"<@{REQUESTER}>" in said and f"<@{APPROVER}>" in said and "DSR-555" in said
+    assert str(gong_id["gong_request_id"]) in said and "Submitted to Gong" in said and e164 not in said
+    assert "No record" in lookup(fresh_number()[0], APPROVER)
+    refused = lookup(typed, OUTSIDER)
+    assert "Only approvers" in refused and request_id not in refused
+    audited = db_rows(final_bot, "SELECT actor, detail FROM audit WHERE event = 'proof_lookup' ORDER BY id")
+    assert [row["actor"] for row in audited][-2:] == [APPROVER, APPROVER] and e164 not in str(audited)
+
+
+def run_cli(bot: BotProcess, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "GONG_"))}
+    environ.update({"GONG_ERASE_DB": bot.env["GONG_ERASE_DB"], "GONG_ERASE_HASH_KEY": HASH_KEY, **env})
+    return subprocess.run([sys.executable, "-m", "bot", "audit", *args], cwd=ROOT, env=environ, capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
+
+
+def test_audit_lookup_on_the_command_line(final_bot: BotProcess, fake_slack: FakeSlack) -> None:
+    """`python -m bot audit lookup` needs only the database and the key; without the key it cannot prove."""
+    user = SignedSlack(final_bot.url, fake_slack)
+    typed, e164 = fresh_number()
+    parent = submit_request(user, typed)
+    request_id = button_value(parent.blocks, "erase_reject")
+    user.click("erase_reject", request_id, APPROVER, message_ts=parent.ts)
+    settled(final_bot, request_id, {"rejected"}, fake_slack)
+    found = run_cli(final_bot, "lookup", e164)
+    assert found.returncode == 0 and request_id in found.stdout and "rejected" in found.stdout
+    assert APPROVER in found.stdout and e164 not in found.stdout and found.stderr == ""
+    none = run_cli(final_bot, "lookup", "someone.else@example.com")
+    assert none.returncode == 0 and "no record" in none.stdout
+    wrong_key = run_cli(final_bot, "lookup", e164, GONG_ERASE_HASH_KEY="another-key-" + "0" * 40)
+    assert "no record" in wrong_key.stdout  # the hash means nothing without the right key
+    no_key = run_cli(final_bot, "lookup", e164, GONG_ERASE_HASH_KEY="", GONG_ERASE_ENV="production")
+    assert no_key.returncode == 2 and "GONG_ERASE_HASH_KEY" in no_key.stderr and "Traceback" not in no_key.stderr
+    assert CHANNEL  # the request was made in the usual channel
+
+
+def test_without_a_key_outside_production_a_key_file_is_made_beside_the_database(
+    start_bot: BotFactory, fake_slack: FakeSlack
+) -> None:
+    bot = start_bot(GONG_ERASE_HASH_KEY="")
+    key_file = Path(bot.env["GONG_ERASE_DB"] + ".hashkey")
+    assert key_file.exists() and oct(key_file.stat().st_mode & 0o777) == "0o600"
+    assert "GONG_ERASE_HASH_KEY is not set" in bot.logs()
+    user = SignedSlack(bot.url, fake_slack)
+    typed, e164 = fresh_number()
+    parent = submit_request(user, typed)
+    request_id = button_value(parent.blocks, "erase_reject")
+    user.click("erase_reject", request_id, APPROVER, message_ts=parent.ts)
+    settled(bot, request_id, {"rejected"}, fake_slack)
+    found = run_cli(bot, "lookup", e164, GONG_ERASE_HASH_KEY="")
+    assert request_id in found.stdout
