@@ -98,7 +98,7 @@ def build(settings: Settings) -> Bot:
     """The real adapters: a SQLite file, Gong over HTTPS, the Slack Web API."""
     if not settings.hash_key:
         settings = dataclasses.replace(settings, hash_key=development_key(settings.db_path))
-    store = Store(settings.db_path)
+    store = Store(settings.db_path, settings.hash_key)
     gong = GongClient(
         settings.gong_base_url, settings.gong_access_key, settings.gong_access_key_secret, settings.gong_timeout
     )

@@ -21,6 +21,7 @@ def main(argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) ->
     commands = parser.add_subparsers(dest="command", required=True)
     lookup = commands.add_parser("lookup", help="what became of a phone number or email address")
     lookup.add_argument("identifier", nargs="+", help="a phone number with + and country code, or an address")
+    commands.add_parser("verify", help="check that no audit row was edited, deleted, inserted or reordered")
     args = parser.parse_args(argv)
     try:
         settings = AuditSettings.from_env()
@@ -32,7 +33,9 @@ def main(argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) ->
     if not Path(settings.db_path).exists():
         print(f"cannot run: there is no database at {settings.db_path} (set GONG_ERASE_DB)", file=err)
         return 2
-    store = Store(settings.db_path)
+    store = Store(settings.db_path, key)
+    if args.command == "verify":
+        return _verify(store, out)
     try:
         target = parse_erase_text(" ".join(args.identifier)).target
     except InputRejected as refusal:
@@ -46,6 +49,16 @@ def main(argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) ->
     for request in found:
         print(_describe(request), file=out)
     return 0
+
+
+def _verify(store: Store, out: TextIO) -> int:
+    checked, broken = store.verify_audit()
+    if broken is None:
+        print(f"audit log intact: {checked} row(s), every link holds", file=out)
+        return 0
+    where = f"at row {broken.row_id}" if broken.row_id is not None else "at the end"
+    print(f"audit log BROKEN {where}: {broken.problem} (checked {checked} row(s))", file=out)
+    return 1
 
 
 def _describe(request: ErasureRequest) -> str:

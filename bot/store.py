@@ -13,11 +13,15 @@ from typing import Any
 
 import sqlite_utils
 
+from . import chain
 from .erasure import TERMINAL, ErasureRequest, Event, State, next_state
 from .holdings import Holdings
 from .targets import TargetKind
 
 log = logging.getLogger(__name__)
+
+_NO_UPDATE_TRIGGER = """CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"""
 
 _MIGRATIONS: list[str] = [
     # 1: requests, approvals, jobs and the append-only audit log
@@ -119,14 +123,20 @@ _MIGRATIONS: list[str] = [
     ALTER TABLE requests ADD COLUMN identifier_hash TEXT;
     CREATE INDEX requests_identifier_hash ON requests(identifier_hash);
     """,
+    # 6: the audit log becomes a hash chain (rows already there are sealed in order by _seal_existing)
+    """
+    ALTER TABLE audit ADD COLUMN prev_hash TEXT;
+    ALTER TABLE audit ADD COLUMN row_hash TEXT;
+    """,
 ]
 
 
 class Store:
     """The bot's database; one connection per thread, transactions that take the write lock up front."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, hash_key: str = "") -> None:
         self.path = path
+        self.chain_key = chain.chain_key(hash_key)  # "" (unit tests): a chain anyone could re-seal
         self._local = threading.local()
         self._migrate()
 
@@ -182,6 +192,8 @@ class Store:
             for number, script in enumerate(_MIGRATIONS[version:], start=version + 1):
                 for statement in _statements(script):
                     db.execute(statement)
+                if number == 6:
+                    self._seal_existing(db)
                 db.execute(f"PRAGMA user_version = {number}")
                 log.info("database %s migrated to schema %d", self.path, number)
 
@@ -273,6 +285,16 @@ class Store:
 
     # -- audit ----------------------------------------------------------------------------------
 
+    def _seal_existing(self, db: sqlite_utils.Database) -> None:
+        """Chain the rows written before the chain existed; the append-only triggers step aside only here."""
+        db.execute("DROP TRIGGER audit_no_update")
+        prev = chain.GENESIS
+        for row in list(db.query("SELECT * FROM audit ORDER BY id")):
+            sealed = chain.digest(self.chain_key, prev, row)
+            db.execute("UPDATE audit SET prev_hash = ?, row_hash = ? WHERE id = ?", [prev, sealed, row["id"]])
+            prev = sealed
+        db.execute(_NO_UPDATE_TRIGGER)
+
     def audit(
         self,
         db: sqlite_utils.Database,
@@ -284,15 +306,26 @@ class Store:
         detail: dict[str, Any],
         at: float | None = None,
     ) -> None:
+        row = {
+            "at": time.time() if at is None else at, "request_id": request_id, "actor": actor, "event": event,
+            "from_state": from_state.value if from_state else None, "to_state": to_state.value if to_state else None,
+            "detail": json.dumps(detail, sort_keys=True),
+        }  # fmt: skip
+        # inside the caller's BEGIN IMMEDIATE: no other writer can slip a row in between these two statements
+        last = list(db.query("SELECT row_hash FROM audit ORDER BY id DESC LIMIT 1"))
+        prev_hash = str(last[0]["row_hash"]) if last else chain.GENESIS
+        row |= {"prev_hash": prev_hash, "row_hash": chain.digest(self.chain_key, prev_hash, row)}
         db.execute(
-            "INSERT INTO audit (at, request_id, actor, event, from_state, to_state, detail) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                time.time() if at is None else at, request_id, actor, event,
-                from_state.value if from_state else None, to_state.value if to_state else None,
-                json.dumps(detail, sort_keys=True),
-            ],
-        )  # fmt: skip
+            "INSERT INTO audit (at, request_id, actor, event, from_state, to_state, detail, prev_hash, row_hash) "
+            "VALUES (:at, :request_id, :actor, :event, :from_state, :to_state, :detail, :prev_hash, :row_hash)",
+            row,
+        )
+
+    def verify_audit(self) -> tuple[int, chain.BrokenLink | None]:
+        """Walk the whole chain (see chain.verify)."""
+        issued = list(self.db.query("SELECT seq FROM sqlite_sequence WHERE name = 'audit'"))
+        rows = self.db.query("SELECT * FROM audit ORDER BY id")
+        return chain.verify(rows, self.chain_key, issued[0]["seq"] if issued else None)
 
     def audit_trail(self, request_id: str) -> list[dict[str, Any]]:
         rows = self.db.query("SELECT * FROM audit WHERE request_id = ? ORDER BY id", [request_id])

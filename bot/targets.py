@@ -9,7 +9,6 @@ from enum import StrEnum
 from . import emails, phones
 from .errors import InputRejected
 
-
 _TYPED_NUMBER = re.compile(r"\(?" + phones.NUMBER_IN_TEXT.pattern)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -168,3 +169,16 @@ def test_without_a_key_outside_production_a_key_file_is_made_beside_the_database
     settled(bot, request_id, {"rejected"}, fake_slack)
     found = run_cli(bot, "lookup", e164, GONG_ERASE_HASH_KEY="")
     assert request_id in found.stdout
+
+
+def test_audit_verify_on_the_command_line_finds_an_edited_row(final_bot: BotProcess, fake_slack: FakeSlack) -> None:
+    """`python -m bot audit verify`: exit 0 on the bot's own log; after an edit, exit 1 naming the row."""
+    intact = run_cli(final_bot, "verify")
+    assert intact.returncode == 0 and "intact" in intact.stdout, intact.stdout + intact.stderr
+    conn = sqlite3.connect(final_bot.env["GONG_ERASE_DB"])
+    conn.execute("DROP TRIGGER audit_no_update")
+    conn.execute("UPDATE audit SET actor = 'UMALLORY' WHERE id = 3")
+    conn.commit()
+    conn.close()
+    broken = run_cli(final_bot, "verify")
+    assert broken.returncode == 1 and "BROKEN at row 3" in broken.stdout and "edited" in broken.stdout
