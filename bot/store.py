@@ -275,6 +275,14 @@ class Store:
         rows = self.db.query("SELECT id FROM requests WHERE identifier_hash = ? ORDER BY created_at", [identifier_hash])
         return [request for row in rows if (request := self.get_request(row["id"])) is not None]
 
+    def requests_since(self, since: float) -> list[ErasureRequest]:
+        rows = self.db.query("SELECT id FROM requests WHERE created_at >= ? ORDER BY created_at, id", [since])
+        return [request for row in rows if (request := self.get_request(row["id"])) is not None]
+
+    def approval_times(self, request_id: str) -> dict[str, float]:
+        rows = self.db.query("SELECT user_id, created_at FROM approvals WHERE request_id = ?", [request_id])
+        return {row["user_id"]: row["created_at"] for row in rows}
+
     def due_for_expiry(self, now: float, limit: int = 100) -> list[str]:
         rows = self.db.query(
             "SELECT id FROM requests WHERE state IN ('draft', 'pending') AND expires_at <= ? "

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import hmac
+import io
+import json
 import os
 import sqlite3
 import subprocess
@@ -169,6 +172,41 @@ def test_without_a_key_outside_production_a_key_file_is_made_beside_the_database
     settled(bot, request_id, {"rejected"}, fake_slack)
     found = run_cli(bot, "lookup", e164, GONG_ERASE_HASH_KEY="")
     assert request_id in found.stdout
+
+
+def test_audit_export_gives_one_row_per_request_with_people_times_and_gongs_ids(
+    final_bot: BotProcess, fake_slack: FakeSlack
+) -> None:
+    """CSV and JSON: requester, approvers, decision times, Gong requestIds, outcome, masked identifier only."""
+    user = SignedSlack(final_bot.url, fake_slack)
+    (approved_typed, approved_e164), (rejected_typed, rejected_e164) = fresh_number(), fresh_number()
+    approved = submit_request(user, approved_typed, reason="DSR-EXPORT")
+    approved_id = button_value(approved.blocks, "erase_approve")
+    user.click("erase_approve", approved_id, APPROVER, message_ts=approved.ts)
+    rejected = submit_request(user, rejected_typed)
+    rejected_id = button_value(rejected.blocks, "erase_reject")
+    user.click("erase_reject", rejected_id, APPROVER, message_ts=rejected.ts)
+    settled(final_bot, approved_id, {"submitted"}, fake_slack)
+    settled(final_bot, rejected_id, {"rejected"}, fake_slack)
+
+    exported = run_cli(final_bot, "export", "--format", "csv")
+    assert exported.returncode == 0, exported.stderr
+    rows = {row["request_id"]: row for row in csv.DictReader(io.StringIO(exported.stdout))}
+    done = rows[approved_id]
+    assert (done["requester"], done["approvers"], done["reason"]) == (REQUESTER, APPROVER, "DSR-EXPORT")
+    assert done["outcome"] == "erase accepted by Gong" and done["gong_request_id"] and done["approved_at"]
+    assert done["gong_attempt_request_ids"] == done["gong_request_id"] and done["verification"] == "not checked"
+    assert done["masked"].endswith(approved_e164[-4:]) and done["identifier_hash"]
+    no = rows[rejected_id]
+    assert (no["outcome"], no["decided_by"], no["approvers"], no["approved_at"]) == ("rejected", APPROVER, "", "")
+    for e164 in (approved_e164, rejected_e164):
+        assert e164 not in exported.stdout and e164[2:] not in exported.stdout
+    as_json = json.loads(run_cli(final_bot, "export", "--format", "json").stdout)
+    assert {r["request_id"] for r in as_json} == set(rows) and len(as_json) == len(rows)
+    tomorrow = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 86400))
+    assert json.loads(run_cli(final_bot, "export", "--format", "json", "--since", tomorrow).stdout) == []
+    bad = run_cli(final_bot, "export", "--since", "last tuesday")
+    assert bad.returncode == 2 and "2026-11-29" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_audit_verify_on_the_command_line_finds_an_edited_row(final_bot: BotProcess, fake_slack: FakeSlack) -> None:
