@@ -7,6 +7,7 @@ import secrets
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -193,6 +194,24 @@ class Decisions:
                 db, None, actor, "proof_lookup", None, None, {"masked": target.masked, "found": len(found)}
             )
         return target, found
+
+    def status(
+        self, request_id: str, actor: str, actor_groups: Callable[[], Collection[str]]
+    ) -> tuple[ErasureRequest, list[dict[str, Any]]]:
+        """A request and its history, for its requester or an approver (groups are only asked if needed)."""
+        request = self._load(request_id)
+        if actor != request.requester and not self.policy.is_approver(actor, actor_groups()):
+            raise NotAllowed("Only the person who made a request and the approvers can see its history.")
+        return request, self.store.audit_trail(request_id)
+
+    def overview(
+        self, actor: str, actor_groups: Collection[str], limit: int = 15
+    ) -> tuple[list[ErasureRequest], list[ErasureRequest] | None]:
+        """Your latest requests, and for approvers every request waiting for approval; newest first."""
+        mine = self.store.requests_where("requester = ?", [actor], limit)
+        pending = self.store.requests_where("state = 'pending'", [], limit) if self.policy.is_approver(
+            actor, actor_groups) else None  # fmt: skip
+        return mine, pending
 
     def expire_due(self) -> list[str]:
         """Expire every open request past its TTL, so its message says so without anyone clicking."""

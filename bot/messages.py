@@ -78,7 +78,10 @@ def usage() -> tuple[str, Blocks]:
         "• Write the number with `+` and the country code; spaces, dashes and brackets are fine.\n"
         "• No extensions (`ext. 12`): Gong would glue them onto the number.\n"
         "• You confirm privately first; then the request is posted here for an approver, and only after "
-        "approval is anything sent to Gong."
+        "approval is anything sent to Gong.\n"
+        "`/gong-erase status <request id>` · the request's history (requester and approvers)\n"
+        "`/gong-erase list` · your requests, and for approvers everything waiting\n"
+        "`/gong-erase lookup <number or address>` · what became of earlier requests for it (approvers)"
     )
     return "How to use /gong-erase", [_section(text)]
 
@@ -158,6 +161,53 @@ def proof(masked: str, requests: list[ErasureRequest]) -> tuple[str, Blocks]:
     if len(requests) > 20:
         blocks.append(_context(f"…and {len(requests) - 20} older request(s); `python -m bot audit export` has all."))
     return f"{len(requests)} erase request(s) for {masked}", blocks
+
+
+_EVENT_WORDS = {
+    "created": "drafted", "submit": "submitted for approval", "approve": "approved (decided)",
+    "approval": "approved", "reject": "rejected", "cancel": "cancelled", "expire": "expired",
+    "posted": "posted in the channel", "previewed": "looked up what Gong holds", "gong_call": "called Gong",
+    "gong_attempt": "Gong answered", "gong_accepted": "Gong accepted the erase", "gong_failed": "the erase failed",
+    "verified_erased": "verified erased", "still_held": "checked: Gong still held data",
+    "reminded": "reminded approvers", "revealed": "looked at the full identifier",
+    "gong_budget_spent": "waited for Gong's daily allowance",
+}  # fmt: skip
+
+
+def status(request: ErasureRequest, trail: list[dict[str, Any]]) -> tuple[str, Blocks]:
+    """`/gong-erase status <id>`: where the request stands and what happened to it, oldest first."""
+    head = (
+        f"*`{request.id}`* · {request.masked} · {STATE_LINES[request.state]}\n"
+        f"Requested {_date(request.created_at)} by <@{request.requester}> · reason: {_reason(request)}"
+    )
+    lines = []
+    for row in trail[-40:]:
+        what = _EVENT_WORDS.get(row["event"], row["event"])
+        status_code = row["detail"].get("status") if row["event"] == "gong_attempt" else None
+        lines.append(
+            f"{_date(row['at'])} · {_actor(row['actor'])} {what}" + (f" ({status_code})" if status_code else "")
+        )
+    history = "\n".join(lines) or "_nothing yet_"
+    if len(trail) > 40:
+        history = f"_…{len(trail) - 40} earlier event(s)_\n" + history
+    return f"Request {request.id}: {request.state.value}", [_section(head[:3000]), _section(history[-3000:])]
+
+
+def _actor(actor: str) -> str:
+    return f"<@{actor}>" if actor[:1] in {"U", "W"} else actor  # "bot", "gong"
+
+
+def overview(mine: list[ErasureRequest], pending: list[ErasureRequest] | None) -> tuple[str, Blocks]:
+    """`/gong-erase list`: your requests and, for approvers, everything waiting, newest first."""
+
+    def line(request: ErasureRequest) -> str:
+        return f"`{request.id}` · {request.masked} · {STATE_LINES[request.state]} · {_date(request.created_at)}"
+
+    blocks: Blocks = [_section("*Your requests*\n" + ("\n".join(map(line, mine)) or "_none_"))]
+    if pending is not None:
+        blocks.append(_section("*Waiting for approval*\n" + ("\n".join(map(line, pending)) or "_nothing waiting_")))
+    blocks.append(_context("Details: `/gong-erase status <request id>`"))
+    return "Your erase requests", blocks
 
 
 def closed_ephemeral(request: ErasureRequest) -> tuple[str, Blocks]:

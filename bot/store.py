@@ -275,6 +275,14 @@ class Store:
         rows = self.db.query("SELECT id FROM requests WHERE identifier_hash = ? ORDER BY created_at", [identifier_hash])
         return [request for row in rows if (request := self.get_request(row["id"])) is not None]
 
+    def requests_where(self, condition: str, params: list[Any], limit: int) -> list[ErasureRequest]:
+        """Newest first; `condition` is always one of our own literals, never input."""
+        rows = self.db.query(
+            f"SELECT id FROM requests WHERE {condition} ORDER BY created_at DESC LIMIT ?",  # noqa: S608
+            [*params, limit],
+        )
+        return [request for row in rows if (request := self.get_request(row["id"])) is not None]
+
     def requests_since(self, since: float) -> list[ErasureRequest]:
         rows = self.db.query("SELECT id FROM requests WHERE created_at >= ? ORDER BY created_at, id", [since])
         return [request for row in rows if (request := self.get_request(row["id"])) is not None]

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import httpx
 
@@ -157,6 +157,16 @@ class SignedSlack:
         response = self.post(self.command_body(text, **kwargs))
         assert response.status_code == 200, response.text
         return dict(response.json())
+
+    def command_answered_later(self, text: str, user: str = REQUESTER, channel: str = CHANNEL) -> dict[str, Any]:
+        """A subcommand answered after the ack through response_url (lookup, status, list): that answer."""
+        body = self.command_body(text, user=user, channel=channel)
+        url = dict(parse_qsl(body.decode()))["response_url"]
+        response = self.post(body)
+        assert response.status_code == 200 and not response.content.strip(), response.text  # an empty ack
+        answer = self.slack.wait_for(lambda: self.slack.responded(url), what=f"answer to /gong-erase {text}")[0]
+        assert answer["response_type"] == "ephemeral"
+        return dict(answer)
 
     def click(self, action_id: str, request_id: str, user: str, *, message_ts: str | None = None,
               ephemeral: bool = False, response_url: str | None = None,

@@ -111,14 +111,7 @@ def test_lookup_answers_approvers_from_the_hash_and_refuses_others(
     spelled = f"({e164[2:5]}) {e164[5:8]}-{e164[8:]}"
 
     def lookup(text: str, who: str) -> str:
-        body = user.command_body(f"lookup {text}", user=who)
-        url = body.decode().split("response_url=")[1].split("&")[0]
-        assert user.post(body).status_code == 200
-        from urllib.parse import unquote
-
-        answer = fake_slack.wait_for(lambda: fake_slack.responded(unquote(url)), what="lookup answer")[0]
-        assert answer["response_type"] == "ephemeral"
-        return all_text(answer["blocks"])
+        return all_text(user.command_answered_later(f"lookup {text}", user=who)["blocks"])
 
     said = lookup(f"+1 {spelled}", APPROVER)
     assert request_id in said and f"<@{REQUESTER}>" in said and f"<@{APPROVER}>" in said and "DSR-555" in said

@@ -1,4 +1,5 @@
-"""The /gong-erase slash command: answered in the ack itself, privately, within milliseconds."""
+"""The /gong-erase slash command: an erase request is answered in the ack itself, privately, within
+milliseconds; lookup, status and list right after it."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from slack_bolt import Ack, App
 
 from .. import messages
 from ..decisions import Decisions
-from ..errors import Refusal, SlackError
+from ..errors import InputRejected, Refusal, SlackError
 from ..slack import ApproverGroups, Slack
 from ..targets import parse_erase_text
-from .payloads import SlashCommand
+from .payloads import REQUEST_ID, SlashCommand
 
 log = logging.getLogger(__name__)
 
@@ -19,30 +20,44 @@ log = logging.getLogger(__name__)
 def register(
     app: App, decisions: Decisions, channels: frozenset[str] | None, slack: Slack, groups: ApproverGroups
 ) -> None:
-    def lookup(slash: SlashCommand) -> tuple[str, messages.Blocks]:
-        """`/gong-erase lookup <number|address>`: answered after the ack (it may ask Slack for group members)."""
-        policy = decisions.policy
-        user_groups = frozenset() if slash.user_id in policy.users else groups.groups_of(slash.user_id)
-        try:
-            target, found = decisions.find_proof(slash.text.strip()[len("lookup") :], slash.user_id, user_groups)
-        except Refusal as refusal:
-            return messages.refusal(refusal.message)
+    def approver_groups(user_id: str) -> frozenset[str]:
+        return frozenset() if user_id in decisions.policy.users else groups.groups_of(user_id)
+
+    def lookup(slash: SlashCommand, rest: str) -> tuple[str, messages.Blocks]:
+        target, found = decisions.find_proof(rest, slash.user_id, approver_groups(slash.user_id))
         return messages.proof(target.masked, found)
+
+    def status(slash: SlashCommand, rest: str) -> tuple[str, messages.Blocks]:
+        request_id = rest.strip().upper()
+        if not REQUEST_ID.fullmatch(request_id):
+            raise InputRejected("Give the request id, e.g. `/gong-erase status ER-7K2M9QXA`.")
+        request, trail = decisions.status(request_id, slash.user_id, lambda: approver_groups(slash.user_id))
+        return messages.status(request, trail)
+
+    def overview(slash: SlashCommand, rest: str) -> tuple[str, messages.Blocks]:
+        mine, pending = decisions.overview(slash.user_id, approver_groups(slash.user_id))
+        return messages.overview(mine, pending)
+
+    # Answered after the ack: these may ask Slack who is in an approver group, which can take a moment.
+    after_ack = {"lookup": lookup, "status": status, "list": overview}
 
     @app.command("/gong-erase")
     def gong_erase(ack: Ack, command: dict[str, object]) -> None:
         slash = SlashCommand.from_payload(command)
-        if slash.text.strip().lower().split(" ", 1)[0] == "lookup":
+        word, _, rest = slash.text.strip().partition(" ")
+        if word.lower() in after_ack:
             ack()
             try:
-                text, blocks = lookup(slash)
+                text, blocks = after_ack[word.lower()](slash, rest)
+            except Refusal as refusal:
+                text, blocks = messages.refusal(refusal.message)
             except SlackError as exc:
-                text, blocks = messages.refusal(f"I couldn't check who may look up records ({exc.code}). Try again.")
+                text, blocks = messages.refusal(f"I couldn't check who may see this ({exc.code}). Try again.")
             body = {"text": text, "blocks": blocks, "response_type": "ephemeral"}
             try:
                 slack.respond(slash.response_url, body)
             except SlackError as exc:
-                log.warning("could not answer a lookup privately (%s)", exc.code)
+                log.warning("could not answer /gong-erase %s privately (%s)", word.lower(), exc.code)
             return
         if slash.text.strip().lower() in {"", "help"}:
             text, blocks = messages.usage()

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import NotFound
 
-_REQUEST_ID = re.compile(r"^ER-[0-9A-Z]{8}$")
+REQUEST_ID = re.compile(r"^ER-[0-9A-Z]{8}$")
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class Click:
         actions = body.get("actions") or [{}]
         action = actions[0] if isinstance(actions[0], dict) else {}
         value = str(action.get("value", ""))
-        if not _REQUEST_ID.match(value):
+        if not REQUEST_ID.match(value):
             raise NotFound("That button doesn't belong to a request I know. Start a new one with `/gong-erase`.")
         container = body.get("container") or {}
         return cls(
