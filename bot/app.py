@@ -47,8 +47,9 @@ def create_app(settings: Settings, store: Store, gong: GongClient, slack_client:
     )
     slack = Slack(slack_client)
     decisions = Decisions(
-        store, policy, settings.request_ttl, remind_after=settings.remind_after, hash_key=settings.hash_key
-    )
+        store, policy, settings.request_ttl, remind_after=settings.remind_after, hash_key=settings.hash_key,
+        default_regime=settings.default_regime,
+    )  # fmt: skip
     worker = Worker(
         store,
         gong,

@@ -72,6 +72,7 @@ EXPORT_COLUMNS = (
     "request_id", "kind", "masked", "identifier_hash", "state", "outcome", "requested_at", "requester", "reason",
     "required_approvals", "approvers", "approved_at", "decided_by", "decided_at", "gong_request_id",
     "gong_attempts", "gong_attempt_request_ids", "failure", "verification", "checked_at", "next_check_at",
+    "regime", "received_on", "due_on",
 )  # fmt: skip
 _OUTCOMES = {
     State.DRAFT: "not submitted", State.PENDING: "waiting for approval", State.APPROVED: "approved, erase pending",
@@ -113,6 +114,9 @@ def _record(store: Store, request: ErasureRequest) -> dict[str, object]:
         "gong_attempt_request_ids": ";".join(gong_ids),
         "failure": request.failure or "", "verification": verification or "",
         "checked_at": _iso(request.checked_at), "next_check_at": _iso(request.next_check_at),
+        "regime": request.deadline.regime.value if request.deadline else "",
+        "received_on": request.deadline.received.isoformat() if request.deadline else "",
+        "due_on": request.deadline.due.isoformat() if request.deadline else "",
     }  # fmt: skip
 
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from .deadlines import Regime
 from .errors import ConfigError
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -53,6 +54,7 @@ class Settings:
     production: bool = False  # GONG_ERASE_ENV=production: no start without a hash key
     verify_after: tuple[float, ...] = (6 * 3600.0, 24 * 3600.0, 72 * 3600.0)  # seconds after Gong accepted
     remind_after: float = 3600.0  # 0 disables reminders
+    default_regime: Regime | None = Regime.GDPR  # for `received:` without `gdpr`/`ccpa`; None: must be said
 
     @property
     def socket_mode(self) -> bool:
@@ -109,6 +111,7 @@ class Settings:
             log_level=(env.text("LOG_LEVEL") or "INFO").upper(),
             verify_after=env.durations("GONG_ERASE_VERIFY_AFTER", (6 * 3600.0, 24 * 3600.0, 72 * 3600.0)),
             remind_after=env.duration("GONG_ERASE_REMIND_AFTER", 3600.0),
+            default_regime=env.regime("GONG_ERASE_REGIME"),
         )
         if settings.job_lease <= settings.gong_timeout:
             env.problem(
@@ -204,6 +207,15 @@ class _Reader:
         elif key and len(key) < 32:
             self.problem(f"GONG_ERASE_HASH_KEY is too short ({len(key)} characters; at least 32): {MAKE_A_KEY}")
         return mode == "production", key
+
+    def regime(self, name: str) -> Regime | None:
+        raw = self.text(name).lower() or Regime.GDPR.value
+        if raw == "none":
+            return None
+        if raw not in {r.value for r in Regime}:
+            self.problem(f"{name} must be gdpr, ccpa or none, not {raw!r}")
+            return Regime.GDPR
+        return Regime(raw)
 
     def duration(self, name: str, default: float) -> float:
         """`90s`, `30m`, `1h`, `3d` or plain seconds; `0` or `off` turns the feature off."""

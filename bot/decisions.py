@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from .deadlines import Regime, find_deadline
 from .erasure import (
     OPEN,
     ApprovalPolicy,
@@ -56,7 +57,9 @@ class Decisions:
         wake: Callable[[], None] = lambda: None,
         remind_after: float = 0.0,
         hash_key: str = "",
+        default_regime: Regime | None = Regime.GDPR,
     ) -> None:
+        self.default_regime = default_regime
         self.store = store
         self.hash_key = hash_key  # for the keyed hash that outlives the identifier; "" in unit tests only
         self.remind_after = remind_after  # seconds until the first nudge of a pending request; 0: never
@@ -68,6 +71,7 @@ class Decisions:
     def start(self, command: EraseCommand, requester: str, channel: str, team: str, trigger_id: str) -> ErasureRequest:
         """A private draft for the requester to confirm; a repeated delivery of one command gives the same draft."""
         now = self.clock()
+        deadline = find_deadline(command.reason, now, self.default_regime)
         with self.store.transaction() as db:
             existing = self.store.find_by_trigger(trigger_id) if trigger_id else None
             if existing is not None:
@@ -86,6 +90,7 @@ class Decisions:
                 if self.hash_key
                 else None,
                 reason=command.reason,
+                deadline=deadline,
                 requester=requester,
                 channel=channel,
                 created_at=now,

@@ -6,6 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from .deadlines import Deadline
 from .errors import IllegalTransition, NotAllowed
 from .holdings import Holdings
 from .targets import TargetKind
@@ -162,3 +163,4 @@ class ErasureRequest:
     checked_at: float | None = None  # when it ran
     next_check_at: float | None = None
     identifier_hash: str | None = None  # HMAC of the identifier: what remains once the request is over
+    deadline: Deadline | None = None  # by when the law wants the data gone

@@ -100,6 +100,9 @@ def confirmation(request: ErasureRequest) -> tuple[str, Blocks]:
     if request.kind is TargetKind.PHONE:
         lines.append(f"Written internationally: {request.display} · Country: {escape(request.country or 'unknown')}")
     lines.append(f"*Reason:* {_reason(request)}")
+    due = due_text(request, request.created_at)
+    if due:
+        lines.append(f"*Due:* {due}")
     blocks: Blocks = [_section("\n".join(lines))]
     if not request.number_valid:
         blocks.append(
@@ -217,7 +220,24 @@ def closed_ephemeral(request: ErasureRequest) -> tuple[str, Blocks]:
     ]
 
 
-def approval_message(request: ErasureRequest, policy: ApprovalPolicy) -> tuple[str, Blocks]:
+def due_text(request: ErasureRequest, now: float | None) -> str | None:
+    """`Dec 20, 2026 (GDPR, received Nov 20) · 3 days left`; overdue stands out; None without a deadline."""
+    deadline = request.deadline
+    if deadline is None:
+        return None
+    text = (
+        f"{deadline.due:%b} {deadline.due.day}, {deadline.due.year} ({deadline.regime.value.upper()}, received "
+        f"{deadline.received:%b} {deadline.received.day})"
+    )
+    if now is None or request.state not in {State.DRAFT, State.PENDING, State.APPROVED}:
+        return text
+    left = deadline.days_left(now)
+    if left < 0:
+        return f"{text} · :rotating_light: *overdue by {-left} day{'s' * (left != -1)}*"
+    return f"{text} · " + ("*due today*" if left == 0 else f"{left} day{'s' * (left != 1)} left")
+
+
+def approval_message(request: ErasureRequest, policy: ApprovalPolicy, now: float | None = None) -> tuple[str, Blocks]:
     """The public request: masked number, escaped reason, approvals so far, and buttons while pending."""
     approvals = ", ".join(f"<@{user}>" for user in request.approvals) or "none yet"
     fields = [f"*Requested by*\n<@{request.requester}>"]
@@ -230,6 +250,9 @@ def approval_message(request: ErasureRequest, policy: ApprovalPolicy) -> tuple[s
         f"*Approvals*\n{len(request.approvals)} of {request.required_approvals} needed: {approvals}",
         f"*Who can approve*\n{policy.describe_approvers()}",
     ]
+    due = due_text(request, now)
+    if due:
+        fields.append(f"*Due*\n{due}")
     blocks: Blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": f"Gong erase request {request.id}"}},
         {"type": "section", "fields": [{"type": "mrkdwn", "text": field} for field in fields]},
@@ -359,7 +382,9 @@ def check_note(request: ErasureRequest, error: str | None) -> tuple[str, Blocks]
     return text.split("\n", 1)[0][:150], [_section(text[:3000])]
 
 
-def reminder(request: ErasureRequest, policy: ApprovalPolicy, nudge: int) -> tuple[str, Blocks]:
+def reminder(
+    request: ErasureRequest, policy: ApprovalPolicy, nudge: int, now: float | None = None
+) -> tuple[str, Blocks]:
     """A nudge in the thread for the approvers who have not approved yet."""
     waiting = [f"<@{user}>" for user in sorted(policy.users) if user not in request.approvals]
     waiting += [f"<!subteam^{group}>" for group in sorted(policy.groups)]
@@ -368,6 +393,9 @@ def reminder(request: ErasureRequest, policy: ApprovalPolicy, nudge: int) -> tup
         f":bell: {' '.join(waiting)}: request `{request.id}` for {request.masked} still needs {missing} "
         f"approval{'s' * (missing != 1)}. It expires {_date(request.expires_at)}."
     )
+    due = due_text(request, now)
+    if due:
+        text += f"\n*Due:* {due}"
     if nudge > 1:
         text += f" (reminder {nudge})"
     return f"Reminder: request {request.id} is waiting for approval", [_section(text[:3000])]

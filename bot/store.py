@@ -9,11 +9,13 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 import sqlite_utils
 
 from . import chain
+from .deadlines import Deadline, Regime
 from .erasure import TERMINAL, ErasureRequest, Event, State, next_state
 from .holdings import Holdings
 from .targets import TargetKind
@@ -128,6 +130,11 @@ _MIGRATIONS: list[str] = [
     ALTER TABLE audit ADD COLUMN prev_hash TEXT;
     ALTER TABLE audit ADD COLUMN row_hash TEXT;
     """,
+    # 7: the legal deadline: the day the data subject asked, and the law that sets the number of days
+    """
+    ALTER TABLE requests ADD COLUMN received_on TEXT;
+    ALTER TABLE requests ADD COLUMN regime TEXT;
+    """,
 ]
 
 
@@ -219,13 +226,15 @@ class Store:
         db.execute(
             """INSERT INTO requests (id, state, identifier, masked, display, country, number_valid, reason,
                    requester, channel, team, trigger_id, created_at, updated_at, expires_at, required_approvals,
-                   kind, identifier_hash)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   kind, identifier_hash, received_on, regime)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 request.id, request.state.value, request.identifier, request.masked, request.display,
                 request.country, int(request.number_valid), request.reason, request.requester, request.channel,
                 team, trigger_id or None, request.created_at, request.created_at, request.expires_at,
                 request.required_approvals, request.kind.value, request.identifier_hash,
+                request.deadline.received.isoformat() if request.deadline else None,
+                request.deadline.regime.value if request.deadline else None,
             ],
         )  # fmt: skip
         self.audit(db, request.id, request.requester, "created", None, request.state,
@@ -391,6 +400,7 @@ def _request_from_row(row: dict[str, Any], approvals: tuple[str, ...]) -> Erasur
         checked_at=row["checked_at"],
         next_check_at=row["next_check_at"],
         identifier_hash=row["identifier_hash"],
+        deadline=Deadline(date.fromisoformat(row["received_on"]), Regime(row["regime"])) if row["regime"] else None,
     )
 
 

@@ -356,16 +356,18 @@ class Worker:
             self._finish(job)
             return
         nudges = int(job.payload.get("nudges", 0))
-        text, blocks = messages.reminder(request, self.policy, nudges + 1)
+        text, blocks = messages.reminder(request, self.policy, nudges + 1, self.clock())
         self.slack.post_message(request.channel, text, blocks, thread_ts=request.message_ts)
         now = self.clock()
-        next_at = now + self.remind_after * 2 ** (nudges + 1)
+        next_at = now + next_nudge(self.remind_after, nudges + 1, request, now)
         with self.store.transaction() as db:
             self._settle(db, job, now)
             self.store.audit(db, request.id, "bot", "reminded", request.state, request.state,
                              {"nudge": nudges + 1}, at=now)  # fmt: skip
+            jobs.enqueue(db, Kind.REFRESH_PARENT, request.id, now)  # the days left on the message move on
             if next_at < request.expires_at:
                 jobs.enqueue(db, Kind.REMIND, request.id, next_at, {"nudges": nudges + 1})
+        self.wake()
 
     def _take_slot(self) -> Slot:
         """A slot in the shared Gong budget; short waits are slept here, long ones go back to the job table."""
@@ -426,7 +428,7 @@ class Worker:
     def _post_approval(self, job: Job, request: ErasureRequest) -> None:
         response_url = str(job.payload.get("response_url") or "")
         if request.message_ts is None:
-            text, blocks = messages.approval_message(request, self.policy)
+            text, blocks = messages.approval_message(request, self.policy, self.clock())
             ts = self.slack.post_message(request.channel, text, blocks)
             now = self.clock()
             with self.store.transaction() as db:
@@ -464,7 +466,7 @@ class Worker:
 
     def _refresh_parent(self, job: Job, request: ErasureRequest) -> None:
         if request.message_ts:
-            text, blocks = _plain_if_asked(job, messages.approval_message(request, self.policy))
+            text, blocks = _plain_if_asked(job, messages.approval_message(request, self.policy, self.clock()))
             self.slack.update_message(request.channel, request.message_ts, text, blocks)
         self._finish(job)
 
@@ -535,6 +537,19 @@ class Worker:
         with self.store.transaction() as db:
             if not jobs.retry_at(db, job, now, now + delay, error, payload):
                 raise LeaseLost()
+
+
+def next_nudge(remind_after: float, nudges: int, request: ErasureRequest, now: float) -> float:
+    """Backing off (1×, 2×, 4×…), except as a legal deadline nears: within a week at most 4×, within two days
+    (or overdue) every interval."""
+    interval: float = remind_after * 2.0**nudges
+    if request.deadline is not None:
+        left = request.deadline.days_left(now)
+        if left <= 2:
+            return remind_after
+        if left <= 7:
+            return min(interval, remind_after * 4)
+    return interval
 
 
 def _plain_if_asked(job: Job, message: tuple[str, messages.Blocks]) -> tuple[str, messages.Blocks]:

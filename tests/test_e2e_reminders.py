@@ -16,6 +16,7 @@ from tests.support import (
     REQUESTER,
     BotProcess,
     SignedSlack,
+    all_text,
     button_value,
     db_rows,
     fresh_number,
@@ -66,3 +67,34 @@ def test_a_decided_request_is_not_nudged_again(nudging_bot: BotProcess, fake_sla
     fake_slack.wait_for(lambda: "Rejected" in parent.all_text, what="rejected")
     time.sleep(3)  # past the second nudge's time
     assert len(reminders(fake_slack, parent)) == 1 == len(reminded_at(nudging_bot, request_id))
+
+
+def test_a_deadline_two_days_away_is_shown_and_nudged_every_interval(
+    nudging_bot: BotProcess, fake_slack: FakeSlack
+) -> None:
+    """received:<28 days ago> gdpr: "2 days left" in the confirmation and the message; nudges stop doubling."""
+    user = SignedSlack(nudging_bot.url, fake_slack)
+    received = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 28 * 86400))
+    ack = user.command(f"{fresh_number()[0]} DSR-9 received:{received} gdpr")
+    assert "2 days left" in all_text(ack["blocks"]) and "GDPR" in all_text(ack["blocks"])
+    parent = submit_request(user, fresh_number()[0], reason=f"DSR-9 received:{received} gdpr")
+    assert "*Due*" in parent.all_text and "2 days left" in parent.all_text
+    request_id = button_value(parent.blocks, "erase_approve")
+    nudged = fake_slack.wait_for(lambda: len(at := reminded_at(nudging_bot, request_id)) >= 3 and at, timeout=10,
+                                 what="three nudges recorded")  # fmt: skip
+    assert nudged[2] - nudged[1] < 1.9  # not doubled: the deadline is near
+    assert "2 days left" in reminders(fake_slack, parent)[0].all_text
+
+
+def test_an_overdue_request_says_so(nudging_bot: BotProcess, fake_slack: FakeSlack) -> None:
+    user = SignedSlack(nudging_bot.url, fake_slack)
+    received = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 50 * 86400))
+    parent = submit_request(user, fresh_number()[0], reason=f"DSR-10 received:{received} ccpa")
+    assert "overdue by 5 days" in parent.all_text and "CCPA" in parent.all_text
+
+
+def test_a_date_in_the_future_is_refused(nudging_bot: BotProcess, fake_slack: FakeSlack) -> None:
+    user = SignedSlack(nudging_bot.url, fake_slack)
+    tomorrow = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 86400))
+    ack = user.command(f"{fresh_number()[0]} DSR-11 received:{tomorrow}")
+    assert "in the future" in all_text(ack["blocks"]) and not [b for b in ack["blocks"] if b["type"] == "actions"]
