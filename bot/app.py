@@ -21,7 +21,7 @@ from .decisions import Decisions
 from .erasure import ApprovalPolicy
 from .errors import ConfigError
 from .gong import GongClient
-from .listeners import actions, commands
+from .listeners import actions, commands, events
 from .slack import ApproverGroups, Slack
 from .store import Store
 from .worker import RetryPolicy, Worker
@@ -80,6 +80,7 @@ def create_app(settings: Settings, store: Store, gong: GongClient, slack_client:
     groups = ApproverGroups(slack, settings.approver_groups)
     commands.register(app, decisions, settings.channels, slack, groups)
     actions.register(app, decisions, slack, groups)
+    events.register(app, decisions, slack, groups)
 
     @app.error
     def unexpected(error: Exception, body: dict[str, Any]) -> None:

@@ -237,6 +237,22 @@ def due_text(request: ErasureRequest, now: float | None) -> str | None:
     return f"{text} · " + ("*due today*" if left == 0 else f"{left} day{'s' * (left != 1)} left")
 
 
+def approve_button(request: ErasureRequest) -> dict[str, Any]:
+    """Approve, behind a confirmation: the one click that cannot be undone."""
+    approve = _button("erase_approve", "Approve", request.id, "primary")
+    approve["confirm"] = {
+        "title": {"type": "plain_text", "text": "Erase this person's data?"},
+        "text": {
+            "type": "mrkdwn",
+            "text": f"Gong will permanently delete everything it holds for {request.masked}. This cannot be undone.",
+        },
+        "confirm": {"type": "plain_text", "text": "Approve erase"},
+        "deny": {"type": "plain_text", "text": "Go back"},
+        "style": "danger",
+    }
+    return approve
+
+
 def approval_message(request: ErasureRequest, policy: ApprovalPolicy, now: float | None = None) -> tuple[str, Blocks]:
     """The public request: masked number, escaped reason, approvals so far, and buttons while pending."""
     approvals = ", ".join(f"<@{user}>" for user in request.approvals) or "none yet"
@@ -262,18 +278,7 @@ def approval_message(request: ErasureRequest, policy: ApprovalPolicy, now: float
         blocks.append(_context(":warning: The number is possible but not valid for its country."))
     if request.state is State.PENDING:
         blocks.append(_section(_preview_line(request)[:3000]))
-        approve = _button("erase_approve", "Approve", request.id, "primary")
-        approve["confirm"] = {
-            "title": {"type": "plain_text", "text": "Erase this person's data?"},
-            "text": {
-                "type": "mrkdwn",
-                "text": f"Gong will permanently delete everything it holds for {request.masked}. "
-                "This cannot be undone.",
-            },
-            "confirm": {"type": "plain_text", "text": "Approve erase"},
-            "deny": {"type": "plain_text", "text": "Go back"},
-            "style": "danger",
-        }
+        approve = approve_button(request)
         blocks.append(
             {
                 "type": "actions",

@@ -36,6 +36,9 @@ class Slack:
     def update_message(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
         call_api(lambda: self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks))
 
+    def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        call_api(lambda: self.client.views_publish(user_id=user_id, view=view))
+
     def respond(self, response_url: str, body: dict[str, Any]) -> None:
         """Answer through an interaction's response_url (ephemeral replies, replacing the original)."""
         try:

@@ -168,6 +168,35 @@ class SignedSlack:
         assert answer["response_type"] == "ephemeral"
         return dict(answer)
 
+    def event(self, event: dict[str, Any]) -> httpx.Response:
+        """An Events API delivery (JSON), e.g. app_home_opened."""
+        payload = {"token": "deprecated-verification-token", "team_id": "T000", "api_app_id": "A000",
+                   "type": "event_callback", "event_id": f"Ev{time.time_ns()}", "event_time": int(time.time()),
+                   "event": {"event_ts": str(time.time()), **event}}  # fmt: skip
+        return self.post(json.dumps(payload).encode(), headers={"Content-Type": "application/json"})
+
+    def open_home(self, user: str) -> dict[str, Any]:
+        """Open the App Home tab as `user`; returns the view the bot publishes for them."""
+        before = len(self.slack.homes.get(user, []))
+        assert (
+            self.event({"type": "app_home_opened", "user": user, "channel": "D0001", "tab": "home"}).status_code == 200
+        )
+        views = self.slack.wait_for(lambda: len(self.slack.homes.get(user, [])) > before and self.slack.homes[user],
+                                    what=f"the Home tab of {user}")  # fmt: skip
+        return dict(views[-1])
+
+    def click_in_home(self, action_id: str, request_id: str, user: str) -> httpx.Response:
+        """A button in the Home tab: a view container, no channel and no response_url."""
+        payload = {
+            "type": "block_actions", "user": {"id": user, "username": user.lower(), "team_id": "T000"},
+            "api_app_id": "A000", "token": "deprecated-verification-token", "trigger_id": f"{time.time_ns()}.abc",
+            "container": {"type": "view", "view_id": "V0001"}, "team": {"id": "T000", "domain": "fake"},
+            "view": {"id": "V0001", "type": "home", "blocks": []},
+            "actions": [{"action_id": action_id, "block_id": f"home_{request_id}", "value": request_id,
+                         "type": "button", "action_ts": str(time.time())}],
+        }  # fmt: skip
+        return self.post(urlencode({"payload": json.dumps(payload)}).encode())
+
     def click(self, action_id: str, request_id: str, user: str, *, message_ts: str | None = None,
               ephemeral: bool = False, response_url: str | None = None,
               channel: str = CHANNEL) -> tuple[httpx.Response, str]:  # fmt: skip

@@ -17,3 +17,6 @@ def test_manifest_declares_the_command_interactivity_and_least_scopes() -> None:
     assert interactivity["is_enabled"] is True and interactivity["request_url"].endswith("/slack/events")
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == ["chat:write", "commands", "usergroups:read"]
     assert manifest["features"]["bot_user"]["display_name"]
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    events = manifest["settings"]["event_subscriptions"]
+    assert events["bot_events"] == ["app_home_opened"] and events["request_url"].endswith("/slack/events")

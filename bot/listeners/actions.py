@@ -13,21 +13,33 @@ from ..decisions import Decisions
 from ..erasure import ApprovalPolicy
 from ..errors import Refusal, SlackError
 from ..slack import ApproverGroups, Slack
+from .events import publish_home
 from .payloads import Click
 
 log = logging.getLogger(__name__)
+
+
+def answer_privately(decisions: Decisions, slack: Slack, groups: ApproverGroups, click: Click,
+                     message: tuple[str, messages.Blocks], replace: bool) -> None:  # fmt: skip
+    """Through the click's response_url; in the Home tab, which has none, at the top of the republished tab."""
+    text, blocks = message
+    if click.from_home:
+        said = messages.plain_fallback(blocks)
+        notice = said if click.request_id in said else f"`{click.request_id}`: {said}"
+        publish_home(decisions, slack, groups, click.user_id, notice=notice)
+        return
+    body = {"text": text, "blocks": blocks, "response_type": "ephemeral", "replace_original": replace}
+    try:
+        slack.respond(click.response_url, body)
+    except SlackError as exc:
+        log.warning("could not answer %s privately (%s)", click.user_id, exc.code)
 
 
 def register(app: App, decisions: Decisions, slack: Slack, groups: ApproverGroups) -> None:
     policy = decisions.policy
 
     def tell(click: Click, message: tuple[str, messages.Blocks], replace: bool = False) -> None:
-        text, blocks = message
-        body = {"text": text, "blocks": blocks, "response_type": "ephemeral", "replace_original": replace}
-        try:
-            slack.respond(click.response_url, body)
-        except SlackError as exc:
-            log.warning("could not answer %s privately (%s)", click.user_id, exc.code)
+        answer_privately(decisions, slack, groups, click, message, replace)
 
     def handle(action: Callable[[Click], tuple[str, messages.Blocks] | None]) -> Callable[..., None]:
         def listener(ack: Ack, body: dict[str, Any]) -> None:
@@ -54,6 +66,10 @@ def register(app: App, decisions: Decisions, slack: Slack, groups: ApproverGroup
                 return
             if reply is not None:
                 tell(click, reply, replace=click.from_ephemeral)
+            elif click.from_home:
+                done = {"erase_approve": "approved: the erase is on its way to Gong", "erase_reject": "rejected"}
+                what = done.get(click.action_id, "updated")
+                tell(click, messages.notice(f":white_check_mark: `{click.request_id}` {what}."))
 
         return listener
 

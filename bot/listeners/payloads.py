@@ -44,6 +44,7 @@ class Click:
     channel_id: str
     response_url: str
     from_ephemeral: bool
+    from_home: bool = False  # clicked in the App Home tab: no response_url; the tab is published again
 
     @classmethod
     def from_body(cls, body: dict[str, Any]) -> Click:
@@ -60,4 +61,5 @@ class Click:
             channel_id=str((body.get("channel") or {}).get("id", "")),
             response_url=str(body.get("response_url", "")),
             from_ephemeral=bool(container.get("is_ephemeral")),
+            from_home=container.get("type") == "view" and (body.get("view") or {}).get("type") == "home",
         )

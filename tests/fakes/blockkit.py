@@ -1,10 +1,11 @@
-"""Block Kit limits as Slack enforces them for messages; returns the problems, empty when valid."""
+"""Block Kit limits as Slack enforces them for messages and views; returns the problems, empty when valid."""
 
 from __future__ import annotations
 
 from typing import Any
 
 MAX_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100  # a Home tab or modal
 MAX_MESSAGE_TEXT = 40_000
 _BLOCK_TYPES = {"section", "actions", "context", "header", "divider", "image", "rich_text", "input"}
 
@@ -53,20 +54,20 @@ def _element(element: Any, where: str, action_ids: set[str]) -> list[str]:
         if not isinstance(action_id, str) or not 0 < len(action_id) <= 255:
             problems.append(f"{where}.action_id: invalid")
         elif action_id in action_ids:
-            problems.append(f"{where}.action_id: {action_id!r} repeated in the message")
+            problems.append(f"{where}.action_id: {action_id!r} repeated in its block")
         action_ids.add(action_id)
     return problems
 
 
-def validate_blocks(blocks: Any) -> list[str]:
+def validate_blocks(blocks: Any, max_blocks: int = MAX_BLOCKS) -> list[str]:
     if not isinstance(blocks, list):
         return ["blocks: not an array"]
-    if len(blocks) > MAX_BLOCKS:
-        return [f"blocks: {len(blocks)} blocks, more than {MAX_BLOCKS}"]
+    if len(blocks) > max_blocks:
+        return [f"blocks: {len(blocks)} blocks, more than {max_blocks}"]
     problems: list[str] = []
     block_ids: set[str] = set()
-    action_ids: set[str] = set()
     for index, block in enumerate(blocks):
+        action_ids: set[str] = set()  # Slack: unique among the action_ids of the containing block
         where = f"blocks[{index}]"
         if not isinstance(block, dict) or block.get("type") not in _BLOCK_TYPES:
             problems.append(f"{where}: unknown block type")

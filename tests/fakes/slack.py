@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .blockkit import MAX_MESSAGE_TEXT, validate_blocks
+from .blockkit import MAX_MESSAGE_TEXT, MAX_VIEW_BLOCKS, validate_blocks
 from .server import Handler, LocalServer
 
 BOT_TOKEN = "xoxb-test-0000000000-abcdefabcdef"
@@ -57,6 +57,7 @@ class FakeSlack:
         self.groups: dict[str, list[str]] = {}
         self.not_in: set[str] = set()  # channels the bot is not a member of
         self.deleted: set[str] = set()  # channels that no longer exist
+        self.homes: dict[str, list[dict[str, Any]]] = {}  # user → every Home tab view published, in order
         self.failures: dict[str, list[tuple[int, str, dict[str, str]]]] = {}
         self.responses: dict[str, list[dict[str, Any]]] = {}
         self._ts = itertools.count(1)
@@ -203,6 +204,26 @@ class FakeSlack:
         message.text = str(args.get("text") or "")
         message.blocks = args["blocks"]
         return {"ok": True, "channel": key[0], "ts": key[1], "text": message.text}
+
+    def api_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = args.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+        user = args.get("user_id")
+        if not user or not isinstance(view, dict):
+            return {"ok": False, "error": "invalid_arguments"}
+        if view.get("type") != "home":
+            return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": ["type"]}}
+        problems = validate_blocks(view.get("blocks"), MAX_VIEW_BLOCKS)
+        if problems:
+            return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": problems}}
+        self.homes.setdefault(str(user), []).append(view)
+        return {"ok": True, "view": {"id": f"V{len(self.homes)}", "type": "home", "blocks": view["blocks"]}}
+
+    def home_of(self, user: str) -> dict[str, Any] | None:
+        with self.lock:
+            views = self.homes.get(user)
+            return views[-1] if views else None
 
     def api_usergroups_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
         group = args.get("usergroup")
