@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from .erasure import ApprovalPolicy, ErasureRequest
-from .messages import (
+from .blocks import (
     STATE_LINES,
-    _button,
-    _context,
-    _date,
-    _reason,
-    _section,
     approve_button,
+    button,
+    context,
     describe_holdings,
     due_text,
+    reason_text,
+    section,
+    slack_date,
 )
+from .erasure import ApprovalPolicy, ErasureRequest
 
 MAX_PENDING_SHOWN = 20  # 4 blocks each; Slack allows 100 blocks in a view
 MAX_OWN_SHOWN = 15
@@ -34,40 +34,42 @@ def home_view(
         {"type": "header", "text": {"type": "plain_text", "text": "Gong erase requests"}},
     ]
     if notice:
-        blocks.append(_section(notice[:3000]))
+        blocks.append(section(notice[:3000]))
     if pending is not None:
         blocks.append(
-            _section(f"*Waiting for approval* ({len(pending)})" if pending else "*Nothing waits for approval.*")
+            section(f"*Waiting for approval* ({len(pending)})" if pending else "*Nothing waits for approval.*")
         )
         for request in pending[:MAX_PENDING_SHOWN]:
             blocks += _pending(request, user_id, policy, now)
         if len(pending) > MAX_PENDING_SHOWN:
-            blocks.append(_context(f"…and {len(pending) - MAX_PENDING_SHOWN} more, oldest first in "
+            blocks.append(context(f"…and {len(pending) - MAX_PENDING_SHOWN} more, oldest first in "
                                    "`/gong-erase list`; approve them in their channel messages."))  # fmt: skip
         blocks.append({"type": "divider"})
-    lines = [f"`{r.id}` · {r.masked} · {STATE_LINES[r.state]} · {_date(r.created_at)}" for r in mine[:MAX_OWN_SHOWN]]
+    lines = [
+        f"`{r.id}` · {r.masked} · {STATE_LINES[r.state]} · {slack_date(r.created_at)}" for r in mine[:MAX_OWN_SHOWN]
+    ]
     text = "*Your requests*\n" + ("\n".join(lines) if lines else "_none yet: start one with `/gong-erase`_")
-    blocks.append(_section(text[:3000]))
+    blocks.append(section(text[:3000]))
     if len(mine) > MAX_OWN_SHOWN:
-        blocks.append(_context("Older ones: `/gong-erase list`, or `/gong-erase status <request id>`."))
+        blocks.append(context("Older ones: `/gong-erase list`, or `/gong-erase status <request id>`."))
     return {"type": "home", "blocks": blocks}
 
 
 def _pending(request: ErasureRequest, user_id: str, policy: ApprovalPolicy, now: float) -> list[dict[str, Any]]:
     lines = [
-        f"*`{request.id}`* · {request.masked} · requested by <@{request.requester}> {_date(request.created_at)}",
-        f"Reason: {_reason(request)} · approvals {len(request.approvals)} of {request.required_approvals}",
+        f"*`{request.id}`* · {request.masked} · requested by <@{request.requester}> {slack_date(request.created_at)}",
+        f"Reason: {reason_text(request)} · approvals {len(request.approvals)} of {request.required_approvals}",
     ]
     if request.preview is not None:
         lines.append(f"Gong holds: {describe_holdings(request.preview)}")
     due = due_text(request, now)
     if due:
         lines.append(f"Due: {due}")
-    elements = [approve_button(request), _button("erase_reject", "Reject", request.id, "danger")]
+    elements = [approve_button(request), button("erase_reject", "Reject", request.id, "danger")]
     if user_id in request.approvals:
         elements = [elements[1]]  # already approved by this person; they may still reject
     return [
-        _section("\n".join(lines)[:3000]),
+        section("\n".join(lines)[:3000]),
         {"type": "actions", "block_id": f"home_{request.id}", "elements": elements},
-        _context(f"Expires {_date(request.expires_at)} · the channel message has the same buttons"),
+        context(f"Expires {slack_date(request.expires_at)} · the channel message has the same buttons"),
     ]

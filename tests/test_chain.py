@@ -11,7 +11,8 @@ import pytest
 from bot import chain
 from bot.decisions import Decisions
 from bot.erasure import ApprovalPolicy
-from bot.store import _MIGRATIONS, Store, _statements
+from bot.schema import MIGRATIONS, statements
+from bot.store import Store
 from bot.targets import parse_erase_text
 
 KEY = "chain-test-key-" + "0" * 32
@@ -100,8 +101,8 @@ def test_resealing_without_the_key_is_caught(tmp_path: Path) -> None:
 def test_a_database_from_before_the_chain_is_sealed_on_upgrade(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path)
-    for script in _MIGRATIONS[:5]:
-        for statement in _statements(script):
+    for script in MIGRATIONS[:5]:
+        for statement in statements(script):
             conn.execute(statement)
     conn.execute("PRAGMA user_version = 5")
     for i in range(4):

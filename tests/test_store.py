@@ -14,7 +14,8 @@ from bot.decisions import Decisions
 from bot.erasure import ApprovalPolicy, Event, State
 from bot.errors import IllegalTransition, NotAllowed, Refusal
 from bot.jobs import Kind
-from bot.store import _MIGRATIONS, Store
+from bot.schema import MIGRATIONS
+from bot.store import Store
 from bot.targets import parse_erase_text
 
 POLICY = ApprovalPolicy(users=frozenset({"UA", "UB", "UC"}), groups=frozenset(), required=2)
@@ -49,7 +50,7 @@ def test_schema_is_created_once_and_reopening_keeps_data(tmp_path: Path) -> None
     decisions = Decisions(Store(path), POLICY, ttl=3600)
     request_id = pending(decisions)
     reopened = Store(path)
-    assert next(reopened.db.query("PRAGMA user_version"))["user_version"] == len(_MIGRATIONS)
+    assert next(reopened.db.query("PRAGMA user_version"))["user_version"] == len(MIGRATIONS)
     assert next(reopened.db.query("PRAGMA journal_mode"))["journal_mode"] == "wal"
     assert reopened.get_request(request_id).state is State.PENDING  # type: ignore[union-attr]
 

@@ -7,7 +7,7 @@ import logging
 
 from slack_bolt import Ack, App
 
-from .. import messages
+from .. import messages, reports
 from ..decisions import Decisions
 from ..errors import InputRejected, Refusal, SlackError
 from ..slack import ApproverGroups, Slack
@@ -25,18 +25,18 @@ def register(
 
     def lookup(slash: SlashCommand, rest: str) -> tuple[str, messages.Blocks]:
         target, found = decisions.find_proof(rest, slash.user_id, approver_groups(slash.user_id))
-        return messages.proof(target.masked, found)
+        return reports.proof(target.masked, found)
 
     def status(slash: SlashCommand, rest: str) -> tuple[str, messages.Blocks]:
         request_id = rest.strip().upper()
         if not REQUEST_ID.fullmatch(request_id):
             raise InputRejected("Give the request id, e.g. `/gong-erase status ER-7K2M9QXA`.")
         request, trail = decisions.status(request_id, slash.user_id, lambda: approver_groups(slash.user_id))
-        return messages.status(request, trail)
+        return reports.status(request, trail)
 
     def overview(slash: SlashCommand, rest: str) -> tuple[str, messages.Blocks]:
         mine, pending = decisions.overview(slash.user_id, approver_groups(slash.user_id))
-        return messages.overview(mine, pending)
+        return reports.overview(mine, pending)
 
     # Answered after the ack: these may ask Slack who is in an approver group, which can take a moment.
     after_ack = {"lookup": lookup, "status": status, "list": overview}
