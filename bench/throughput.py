@@ -32,8 +32,8 @@ from tests.support import (
     BotProcess,
     SignedSlack,
     base_env,
+    busy_jobs,
     button_value,
-    db_rows,
     free_port,
     fresh_number,
 )
@@ -141,8 +141,7 @@ def main(erasures: int = ERASURES) -> None:
         print(f"  achieved {achieved:.3f} calls/s = {achieved / RATE * 100:.1f}% of the limit  (goal ≥ 95%, 0 429s)")
         print(f"  gap between calls p50 {statistics.median(gaps):.0f} ms   p99 {percentile(gaps, 99):.0f} ms")
 
-        sql = "SELECT COUNT(*) AS n FROM jobs WHERE status = 'running' OR (status = 'queued' AND run_at <= ?)"
-        while db_rows(bot, sql, (time.time(),))[0]["n"]:
+        while busy_jobs(bot):
             time.sleep(0.2)
         print(f"resident memory after the {erasures} (every job done)")
         rows = memory(bot.proc.pid)

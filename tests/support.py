@@ -244,6 +244,12 @@ def db_rows(bot: BotProcess, sql: str, params: tuple[Any, ...] = ()) -> list[dic
         conn.close()
 
 
+def busy_jobs(bot: BotProcess) -> int:
+    """Jobs running or due now; reminders and verification checks scheduled for later do not count."""
+    sql = "SELECT COUNT(*) AS n FROM jobs WHERE status = 'running' OR (status = 'queued' AND run_at <= ?)"
+    return int(db_rows(bot, sql, (time.time(),))[0]["n"])
+
+
 def request_state(bot: BotProcess, request_id: str) -> str:
     return str(db_rows(bot, "SELECT state FROM requests WHERE id = ?", (request_id,))[0]["state"])
 

@@ -12,7 +12,16 @@ import pytest
 from tests.conftest import BotFactory
 from tests.fakes.gong import FakeGong, Reply
 from tests.fakes.slack import FakeSlack
-from tests.support import APPROVER, REQUESTER, BotProcess, SignedSlack, button_value, db_rows, fresh_number
+from tests.support import (
+    APPROVER,
+    REQUESTER,
+    BotProcess,
+    SignedSlack,
+    busy_jobs,
+    button_value,
+    db_rows,
+    fresh_number,
+)
 
 LIFECYCLES = 50
 KILL_CHANCE = 0.1  # after each step a user takes
@@ -149,8 +158,7 @@ def wait_until_idle(bot: BotProcess, context: str, timeout: float = 60.0) -> Non
     """Until no job is due or running (a killed holder's lease runs out, then its job is taken over); reminders
     and verification checks scheduled hours ahead are not due."""
     deadline = time.monotonic() + timeout
-    sql = "SELECT COUNT(*) AS n FROM jobs WHERE status = 'running' OR (status = 'queued' AND run_at <= ?)"
-    while db_rows(bot, sql, (time.time(),))[0]["n"]:
+    while busy_jobs(bot):
         assert time.monotonic() < deadline, f"jobs still unfinished {context}"
         time.sleep(0.2)
 

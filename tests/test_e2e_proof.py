@@ -29,6 +29,7 @@ from tests.support import (
     BotProcess,
     SignedSlack,
     all_text,
+    busy_jobs,
     button_value,
     db_rows,
     fresh_number,
@@ -45,8 +46,7 @@ def final_bot(start_bot: BotFactory) -> BotProcess:
 
 def settled(bot: BotProcess, request_id: str, states: set[str], slack: FakeSlack) -> None:
     slack.wait_for(lambda: request_state(bot, request_id) in states, timeout=20, what=f"request {states}")
-    busy = "SELECT COUNT(*) AS n FROM jobs WHERE status = 'running' OR (status = 'queued' AND run_at <= ?)"
-    slack.wait_for(lambda: db_rows(bot, busy, (time.time(),))[0]["n"] == 0, timeout=20, what="jobs done")
+    slack.wait_for(lambda: busy_jobs(bot) == 0, timeout=20, what="jobs done")
 
 
 def test_finished_requests_leave_no_trace_of_the_number_in_the_database_file(
