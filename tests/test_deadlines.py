@@ -11,7 +11,7 @@ from bot import messages
 from bot.deadlines import Deadline, Regime, find_deadline
 from bot.erasure import ApprovalPolicy, ErasureRequest, State
 from bot.errors import InputRejected
-from bot.worker import next_nudge
+from bot.slack_jobs import next_nudge
 
 NOW = datetime(2026, 11, 29, 15, 0, tzinfo=UTC).timestamp()
 POLICY = ApprovalPolicy(users=frozenset({"UA"}), groups=frozenset())
