@@ -39,7 +39,8 @@ def test_the_approval_message_shows_what_gong_holds_counts_and_masks_only(
     assert "2 matching number(s)" in shown and "1 related email address(es) (j•••@example.com)" in shown
     public = fake_slack.everything_public()
     assert national not in public.replace(" ", "").replace("-", "") and "jane.doe" not in public
-    assert len(fake_gong.lookups_for(e164)) == 1 and fake_gong.calls_for(e164) == []  # looked, not erased
+    assert len(fake_gong.lookups_for(e164, answered=True)) == 1  # looked once…
+    assert fake_gong.calls_for(e164) == []  # …and did not erase
     assert "Looking up what Gong holds" in all_text(parent.history[0])  # posted first, the preview after
     assert request_state(bot, request_id(parent)) == "pending"
 

@@ -132,9 +132,10 @@ class FakeGong:
             self.held[identifier] = answer
             self.erase_delay[identifier] = erased_after
 
-    def lookups_for(self, identifier: str) -> list[GongCall]:
+    def lookups_for(self, identifier: str, *, answered: bool = False) -> list[GongCall]:
+        """Lookups of `identifier`; `answered`: leave out those refused by the shared 3 calls/s limit (429)."""
         with self.lock:
-            return [c for c in self.calls if c.looked_up == identifier]
+            return [c for c in self.calls if c.looked_up == identifier and not (answered and c.status == 429)]
 
     def outage(self, seconds: float, reply: Reply | None = None) -> None:
         """For the next `seconds`, answer every authorized call with `reply` (by default a 503 HTML page)."""
