@@ -194,7 +194,8 @@ class GongJobs(JobBase):
                 self.store.move(db, request, Event.VERIFIED_ERASED, "gong", now, detail)
                 jobs.enqueue(db, Kind.REFRESH_PARENT, request.id, now)
             elif later:
-                self.store.audit(db, request.id, "gong", "still_held", request.state, request.state, detail, at=now)
+                event = "check_failed" if isinstance(found, LookupFailed) else "still_held"
+                self.store.audit(db, request.id, "gong", event, request.state, request.state, detail, at=now)
                 jobs.enqueue(db, Kind.VERIFY, request.id, later[0],
                              {"check": check + 1, "accepted_at": accepted_at})  # fmt: skip
             else:

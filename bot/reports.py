@@ -42,7 +42,7 @@ _EVENT_WORDS = {
     "posted": "posted in the channel", "previewed": "looked up what Gong holds", "gong_call": "called Gong",
     "gong_attempt": "Gong answered", "gong_accepted": "Gong accepted the erase", "gong_failed": "the erase failed",
     "verified_erased": "verified erased", "still_held": "checked: Gong still held data",
-    "reminded": "reminded approvers", "revealed": "looked at the full identifier",
+    "check_failed": "could not check", "reminded": "reminded approvers", "revealed": "looked at the full identifier",
     "gong_budget_spent": "waited for Gong's daily allowance",
 }  # fmt: skip
 

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from tests.conftest import BotFactory
-from tests.fakes.gong import FakeGong, references
+from tests.fakes.gong import FakeGong, Reply, references
 from tests.fakes.slack import FakeSlack, Message
 from tests.support import (
     APPROVER,
@@ -113,3 +113,24 @@ def test_a_restart_neither_loses_nor_repeats_checks(
         assert [row["to_state"] for row in checks] == ["submitted", "submitted", "unverified"]  # each check once
     finally:
         restarted.kill()
+
+
+def test_checks_that_cannot_run_say_so_and_the_last_one_ends_not_verified(
+    start_bot: BotFactory, fake_slack: FakeSlack, fake_gong: FakeGong
+) -> None:
+    """Gong refuses the lookups (no read scope): each check says it couldn't run; the last gives up, audited."""
+    checking_bot = start_bot(GONG_ERASE_VERIFY_AFTER=CHECKS)  # the module's bot was killed by the restart test
+    user = SignedSlack(checking_bot.url, fake_slack)
+    typed, e164 = fresh_number()
+    parent = submit_request(user, typed)  # the preview is done by now
+    fake_gong.script_lookup(e164, *[Reply(403, {"errors": ["Missing scope api:data-privacy:read"]})] * 3)
+    request_id = button_value(parent.blocks, "erase_approve")
+    user.click("erase_approve", request_id, APPROVER, message_ts=parent.ts)
+    said = fake_slack.wait_for(lambda: len(notes(fake_slack, parent)) >= 4 and notes(fake_slack, parent),
+                               timeout=25, what="three checks")  # fmt: skip
+    assert all("couldn't check" in note and "api:data-privacy:read" in note for note in said[1:])
+    assert "Next check" in said[1] and "Not verified" in said[3]
+    assert request_state(checking_bot, request_id) == "unverified"
+    events = [row["event"] for row in db_rows(checking_bot, "SELECT event FROM audit WHERE request_id = ?",
+                                              (request_id,))]  # fmt: skip
+    assert events.count("check_failed") == 2 and "still_held" in events  # the last one ends the checks
