@@ -67,10 +67,6 @@ class GongClient:
     def close(self) -> None:
         self._http.close()
 
-    def erase_phone_number(self, e164: str) -> GongAccepted:
-        """POST erase-data-for-phone-number; raises GongRateLimited, GongUnavailable or GongRejected."""
-        return self.erase(TargetKind.PHONE, e164)
-
     def erase(self, kind: TargetKind, identifier: str) -> GongAccepted:
         """POST erase-data-for-phone-number or -email-address; raises GongRateLimited, GongUnavailable or
         GongRejected."""

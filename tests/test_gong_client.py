@@ -29,7 +29,7 @@ def client_answering(status: int, body: object = None, headers: dict[str, str] |
 
 def test_erase_sends_the_number_in_the_query_with_basic_auth_and_no_body() -> None:
     client, seen = client_answering(200, {"requestId": "abc"})
-    accepted = client.erase_phone_number(E164)
+    accepted = client.erase(TargetKind.PHONE, E164)
     assert accepted.request_id == "abc" and accepted.status == 200
     request = seen[0]
     assert request.method == "POST"
@@ -42,14 +42,14 @@ def test_erase_sends_the_number_in_the_query_with_basic_auth_and_no_body() -> No
 
 def test_200_without_json_is_still_accepted() -> None:
     client, _ = client_answering(200, raw=b"<html>ok</html>")
-    assert client.erase_phone_number(E164).request_id is None
+    assert client.erase(TargetKind.PHONE, E164).request_id is None
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404])
 def test_client_errors_are_final_and_carry_gongs_errors(status: int) -> None:
     client, _ = client_answering(status, {"requestId": "r1", "errors": [f"bad number {E164}"]})
     with pytest.raises(GongRejected) as rejected:
-        client.erase_phone_number(E164)
+        client.erase(TargetKind.PHONE, E164)
     assert rejected.value.status == status and rejected.value.request_id == "r1"
     assert rejected.value.errors == ("bad number [number removed]",)
 
@@ -58,14 +58,14 @@ def test_client_errors_are_final_and_carry_gongs_errors(status: int) -> None:
 def test_server_errors_are_retryable(status: int) -> None:
     client, _ = client_answering(status, {"requestId": "r2", "errors": ["oops"]})
     with pytest.raises(GongUnavailable) as unavailable:
-        client.erase_phone_number(E164)
+        client.erase(TargetKind.PHONE, E164)
     assert unavailable.value.status == status and unavailable.value.errors == ("oops",)
 
 
 def test_429_carries_retry_after() -> None:
     client, _ = client_answering(429, {"errors": ["limit"]}, {"Retry-After": "7"})
     with pytest.raises(GongRateLimited) as limited:
-        client.erase_phone_number(E164)
+        client.erase(TargetKind.PHONE, E164)
     assert limited.value.retry_after == 7.0
 
 
@@ -78,7 +78,7 @@ def test_transport_errors_become_unavailable_without_the_url(error: Exception) -
 
     client = GongClient("https://gong.example", "k", "s", transport=httpx.MockTransport(server))
     with pytest.raises(GongUnavailable) as unavailable:
-        client.erase_phone_number(E164)
+        client.erase(TargetKind.PHONE, E164)
     assert "4255552671" not in str(unavailable.value) and unavailable.value.__cause__ is None
 
 
