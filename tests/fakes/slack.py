@@ -14,6 +14,7 @@ from .blockkit import MAX_MESSAGE_TEXT, MAX_VIEW_BLOCKS, validate_blocks
 from .server import Handler, LocalServer
 
 BOT_TOKEN = "xoxb-test-0000000000-abcdefabcdef"
+APP_TOKEN = "xapp-1-A000-0000-abcdefabcdef"  # Socket Mode: only apps.connections.open takes it
 
 
 @dataclass
@@ -58,6 +59,7 @@ class FakeSlack:
         self.not_in: set[str] = set()  # channels the bot is not a member of
         self.deleted: set[str] = set()  # channels that no longer exist
         self.homes: dict[str, list[dict[str, Any]]] = {}  # user → every Home tab view published, in order
+        self.socket_url: str | None = None  # what apps.connections.open hands out (a FakeSocketMode)
         self.failures: dict[str, list[tuple[int, str, dict[str, str]]]] = {}
         self.responses: dict[str, list[dict[str, Any]]] = {}
         self._ts = itertools.count(1)
@@ -142,6 +144,16 @@ class FakeSlack:
         token = auth[7:] if auth.startswith("Bearer ") else args.get("token")
         if not token:
             return 200, {"ok": False, "error": "not_authed"}, {}
+        if method == "apps.connections.open":  # the app-level token, and nothing else, opens a socket
+            if token != APP_TOKEN:
+                return (
+                    200,
+                    {"ok": False, "error": "invalid_auth" if token != self.token else "not_allowed_token_type"},
+                    {},
+                )
+            if not self.socket_url:
+                return 200, {"ok": False, "error": "internal_error"}, {}
+            return 200, {"ok": True, "url": self.socket_url}, {}
         if token != self.token:
             return 200, {"ok": False, "error": "invalid_auth"}, {}
         queued = self.failures.get(method)
