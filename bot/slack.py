@@ -85,6 +85,10 @@ class ApproverGroups:
     def groups_of(self, user_id: str) -> frozenset[str]:
         return frozenset(group for group in self.groups if user_id in self._members(group))
 
+    def needed_for(self, user_id: str, listed_users: frozenset[str]) -> frozenset[str]:
+        """The approver groups of `user_id`, asking Slack only when they matter: not for a listed approver."""
+        return frozenset() if user_id in listed_users or not self.groups else self.groups_of(user_id)
+
     def _members(self, group: str) -> frozenset[str]:
         now = time.monotonic()
         with self._lock:

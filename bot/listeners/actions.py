@@ -10,7 +10,6 @@ from slack_bolt import Ack, App
 
 from .. import messages
 from ..decisions import Decisions
-from ..erasure import ApprovalPolicy
 from ..errors import Refusal, SlackError
 from ..slack import ApproverGroups, Slack
 from .events import publish_home
@@ -73,10 +72,8 @@ def register(app: App, decisions: Decisions, slack: Slack, groups: ApproverGroup
 
         return listener
 
-    def groups_of(user_id: str, policy: ApprovalPolicy = policy) -> frozenset[str]:
-        if user_id in policy.users or not policy.groups:
-            return frozenset()
-        return groups.groups_of(user_id)
+    def groups_of(user_id: str) -> frozenset[str]:
+        return groups.needed_for(user_id, policy.users)
 
     def submit(click: Click) -> None:
         decisions.submit(click.request_id, click.user_id, click.response_url)

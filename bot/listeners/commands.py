@@ -21,7 +21,7 @@ def register(
     app: App, decisions: Decisions, channels: frozenset[str] | None, slack: Slack, groups: ApproverGroups
 ) -> None:
     def approver_groups(user_id: str) -> frozenset[str]:
-        return frozenset() if user_id in decisions.policy.users else groups.groups_of(user_id)
+        return groups.needed_for(user_id, decisions.policy.users)
 
     def lookup(slash: SlashCommand, rest: str) -> tuple[str, messages.Blocks]:
         target, found = decisions.find_proof(rest, slash.user_id, approver_groups(slash.user_id))

@@ -21,7 +21,7 @@ def publish_home(
 ) -> None:
     """Build and publish one person's Home tab; a failure is logged, as the tab is only a view."""
     try:
-        user_groups = frozenset() if user_id in decisions.policy.users else groups.groups_of(user_id)
+        user_groups = groups.needed_for(user_id, decisions.policy.users)
         mine, pending = decisions.overview(user_id, user_groups, limit=500)  # the tab shows a few, counts all
         slack.publish_home(user_id, home_view(user_id, mine, pending, decisions.policy, time.time(), notice))
     except SlackError as exc:
