@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
-import os
-import secrets
-import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
 from .budget import GongBudget
-from .config import MAKE_A_KEY, Settings
+from .config import Settings
 from .decisions import Decisions
 from .erasure import ApprovalPolicy
-from .errors import ConfigError
 from .gong import GongClient
+from .keys import development_key
 from .listeners import actions, commands, events
 from .slack import ApproverGroups, Slack
 from .store import Store
@@ -99,31 +94,14 @@ def _ignore_token_skipped(record: logging.LogRecord) -> bool:
 def build(settings: Settings) -> Bot:
     """The real adapters: a SQLite file, Gong over HTTPS, the Slack Web API."""
     if not settings.hash_key:
-        settings = dataclasses.replace(settings, hash_key=development_key(settings.db_path))
+        settings = dataclasses.replace(settings, hash_key=development_key(settings.db_path, create=True))
+        log.warning(
+            "GONG_ERASE_HASH_KEY is not set: using the development key in %s.hashkey. Set GONG_ERASE_ENV=production "
+            "and GONG_ERASE_HASH_KEY for a real deployment (see README).", settings.db_path,
+        )  # fmt: skip
     store = Store(settings.db_path, settings.hash_key)
     gong = GongClient(
         settings.gong_base_url, settings.gong_access_key, settings.gong_access_key_secret, settings.gong_timeout
     )
     slack_client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
     return create_app(settings, store, gong, slack_client)
-
-
-def development_key(db_path: str) -> str:
-    """Outside production, a hash key kept in a file beside the database (never in it), made on first use."""
-    path = Path(db_path + ".hashkey")
-    if not path.exists():
-        with contextlib.suppress(FileExistsError):  # another process made it first
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as out:
-                out.write(secrets.token_hex(32))
-    log.warning(
-        "GONG_ERASE_HASH_KEY is not set: using the development key in %s. Set GONG_ERASE_ENV=production and "
-        "GONG_ERASE_HASH_KEY for a real deployment (see README).",
-        path,
-    )
-    for _ in range(50):  # a process that lost the race to create it may read it a moment too early
-        key = path.read_text().strip()
-        if key:
-            return key
-        time.sleep(0.01)
-    raise ConfigError([f"{path} is empty: delete it, or set GONG_ERASE_HASH_KEY ({MAKE_A_KEY})"])

@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from .config import MAKE_A_KEY, AuditSettings
+from .config import AuditSettings
 from .erasure import ErasureRequest, State
 from .errors import ConfigError, InputRejected
+from .keys import development_key
 from .proof import identifier_hash
 from .store import Store
 from .targets import parse_erase_text
@@ -30,7 +31,7 @@ def main(argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) ->
     args = parser.parse_args(argv)
     try:
         settings = AuditSettings.from_env()
-        key = settings.hash_key or _development_key(settings.db_path)
+        key = settings.hash_key or development_key(settings.db_path, create=False)
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"cannot run: {problem}", file=err)
@@ -158,10 +159,3 @@ def _describe(request: ErasureRequest) -> str:
 
 def _when(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _development_key(db_path: str) -> str:
-    path = Path(db_path + ".hashkey")
-    if path.exists() and path.read_text().strip():
-        return path.read_text().strip()
-    raise ConfigError([f"GONG_ERASE_HASH_KEY is not set (use the bot's key; {MAKE_A_KEY} for a new deployment)"])
