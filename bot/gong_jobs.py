@@ -48,8 +48,7 @@ class GongJobs(JobBase):
             accepted = self.gong.erase(request.kind, request.identifier)
         except GongRateLimited as exc:
             limited = int(job.payload.get("rate_limited", 0)) + 1
-            wait = self._rate_limit_wait(exc.retry_after, limited)
-            self.budget.pause(self.clock() + wait)  # Gong's limit is the company's: every process waits
+            wait = self._pause_after_429(exc.retry_after, limited)
             self._record_attempt(
                 request,
                 attempt
@@ -127,8 +126,7 @@ class GongJobs(JobBase):
             limited = int(job.payload.get("rate_limited", 0)) + 1
             if limited > _MAX_RATE_LIMITED:
                 return LookupFailed("Gong kept answering that the API rate limit was reached")
-            wait = self._rate_limit_wait(exc.retry_after, limited)
-            self.budget.pause(self.clock() + wait)
+            wait = self._pause_after_429(exc.retry_after, limited)
             self._retry(job, wait, "rate limited", job.payload | {"rate_limited": limited})
             return None
         except GongUnavailable as exc:
@@ -212,12 +210,15 @@ class GongJobs(JobBase):
                 return slot
             self._stopping.wait(slot.wait)
 
-    def _rate_limit_wait(self, retry_after: float | None, limited: int) -> float:
-        """Gong's Retry-After, capped; when it is missing or unreadable, our own backoff of at least a second
-        (Gong counts calls per second)."""
+    def _pause_after_429(self, retry_after: float | None, limited: int) -> float:
+        """Hold every process's Gong calls for Gong's Retry-After, capped (missing or unreadable: our own backoff
+        of at least a second, as Gong counts calls per second); returns that wait. The limit is the company's."""
         if retry_after is None:
-            return max(1.0, self.retry.delay(limited))
-        return min(self.retry.retry_after_cap, retry_after)
+            wait = max(1.0, self.retry.delay(limited))
+        else:
+            wait = min(self.retry.retry_after_cap, retry_after)
+        self.budget.pause(self.clock() + wait)
+        return wait
 
     def _wait_for_budget(self, job: Job, request: ErasureRequest, slot: Slot) -> None:
         """Put the erase back until the budget allows it; the first time the day's budget is spent, say so."""
