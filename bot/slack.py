@@ -39,8 +39,12 @@ class Slack:
     def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         call_api(lambda: self.client.views_publish(user_id=user_id, view=view))
 
-    def respond(self, response_url: str, body: dict[str, Any]) -> None:
-        """Answer through an interaction's response_url (ephemeral replies, replacing the original)."""
+    def respond(self, response_url: str, text: str, blocks: list[dict[str, Any]], replace: bool | None = None) -> None:
+        """Answer privately through an interaction's response_url; `replace` says whether the message the click
+        came from is replaced (None: leave it to Slack, as for a slash command)."""
+        body: dict[str, Any] = {"text": text, "blocks": blocks, "response_type": "ephemeral"}
+        if replace is not None:
+            body["replace_original"] = replace
         try:
             response = WebhookClient(response_url, timeout=self.timeout).send_dict(body)
         except (SlackClientError, OSError) as exc:

@@ -85,9 +85,8 @@ class SlackJobs(JobBase):
 
     def _respond(self, response_url: str, message: tuple[str, messages.Blocks], *, replace: bool) -> None:
         text, blocks = message
-        body = {"text": text, "blocks": blocks, "response_type": "ephemeral", "replace_original": replace}
         try:
-            self.slack.respond(response_url, body)
+            self.slack.respond(response_url, text, blocks, replace)
         except SlackError as exc:  # the ephemeral is a courtesy; the public message is the record
             log.info("could not update the requester's private message (%s)", exc.code)
 

@@ -27,9 +27,8 @@ def answer_privately(decisions: Decisions, slack: Slack, groups: ApproverGroups,
         notice = said if click.request_id in said else f"`{click.request_id}`: {said}"
         publish_home(decisions, slack, groups, click.user_id, notice=notice)
         return
-    body = {"text": text, "blocks": blocks, "response_type": "ephemeral", "replace_original": replace}
     try:
-        slack.respond(click.response_url, body)
+        slack.respond(click.response_url, text, blocks, replace)
     except SlackError as exc:
         log.warning("could not answer %s privately (%s)", click.user_id, exc.code)
 

@@ -53,9 +53,8 @@ def register(
                 text, blocks = messages.refusal(refusal.message)
             except SlackError as exc:
                 text, blocks = messages.refusal(f"I couldn't check who may see this ({exc.code}). Try again.")
-            body = {"text": text, "blocks": blocks, "response_type": "ephemeral"}
             try:
-                slack.respond(slash.response_url, body)
+                slack.respond(slash.response_url, text, blocks)
             except SlackError as exc:
                 log.warning("could not answer /gong-erase %s privately (%s)", word.lower(), exc.code)
             return
