@@ -7,14 +7,15 @@ import sys
 
 from slack_sdk import WebClient
 
+from .adapters.slack import call_api
 from .config import Settings
 from .errors import ConfigError, SlackError
-from .slack import call_api
 
 HELP = "Set them in the environment (or in a .env file for `make run`); README.md lists every variable."
 
 
 def configure_logging(level: str) -> None:
+    """One format, to stderr; the loggers of libraries that would log identifiers or bodies held at WARNING."""
     logging.basicConfig(
         level=level, format="%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
@@ -39,6 +40,7 @@ def check_slack_token(settings: Settings) -> str | None:
 
 
 def main(argv: list[str]) -> int:
+    """`python -m bot` serves; `python -m bot audit …` answers an auditor. Exit 2 on a configuration problem."""
     if argv[:1] == ["audit"]:
         from . import cli
 

@@ -1,81 +1,103 @@
-"""Composition root: wires settings, store, Gong and Slack into the Bolt app and the job worker."""
+"""Composition root: `bootstrap` builds the adapters, the use cases, the Bolt app and the worker from Settings.
+
+Tests build the same bot in-process against the fakes by pointing Settings at them (and may inject the clock or
+Gong's transport); nothing starts running until `bot.worker.start()`."""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from .budget import GongBudget
+from . import listeners
+from .adapters.budget import GongBudget
+from .adapters.gong import GongClient
+from .adapters.keys import development_key
+from .adapters.slack import ApproverGroups, Slack
+from .adapters.store import Store
 from .config import Settings
-from .decisions import Decisions
-from .erasure import ApprovalPolicy
-from .gong import GongClient
-from .keys import development_key
-from .listeners import actions, commands, events
-from .slack import ApproverGroups, Slack
-from .store import Store
-from .worker import RetryPolicy, Worker
+from .domain.approval import ApprovalPolicy
+from .domain.jobs import RetryPolicy
+from .domain.request import Schedule
+from .service import Services
+from .service.decisions import Decisions
+from .service.home import Home
+from .service.jobs.context import JobContext
+from .service.queries import Queries
+from .worker import Worker
+
+__all__ = ["Bot", "bootstrap"]
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Bot:
+    """Everything one process runs: the Bolt app that answers Slack, the worker that runs jobs, and the store."""
+
     app: App
-    decisions: Decisions
+    services: Services
     worker: Worker
     store: Store
 
 
-def create_app(settings: Settings, store: Store, gong: GongClient, slack_client: WebClient) -> Bot:
-    """Build the Bolt app and its worker; nothing starts running until `bot.worker.start()`."""
+def bootstrap(
+    settings: Settings,
+    *,
+    clock: Callable[[], float] = time.time,
+    gong_transport: httpx.BaseTransport | None = None,
+) -> Bot:
+    """Wire the real adapters (a SQLite file, Gong over HTTP, the Slack Web API) into the use cases."""
+    settings = _with_hash_key(settings)
+    schedule = Schedule(remind_after=settings.remind_after, verify_after=settings.verify_after)
+    store = Store(settings.db_path, hash_key=settings.hash_key, schedule=schedule)
+    gong = GongClient(settings.gong_base_url, settings.gong_access_key, settings.gong_access_key_secret,
+                      settings.gong_timeout, transport=gong_transport)  # fmt: skip
+    slack_client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
+    slack = Slack(slack_client)
     policy = ApprovalPolicy(
         users=settings.approver_users,
         groups=settings.approver_groups,
         required=settings.required_approvals,
         allow_self_approval=settings.allow_self_approval,
     )
-    slack = Slack(slack_client)
-    decisions = Decisions(
-        store, policy, settings.request_ttl, remind_after=settings.remind_after, hash_key=settings.hash_key,
-        default_regime=settings.default_regime,
+    directory = ApproverGroups(slack, settings.approver_groups)
+    doorbell = threading.Event()  # rung when work is queued in this process, so the worker starts at once
+    decisions = Decisions(store, policy, directory, ttl=settings.request_ttl, hash_key=settings.hash_key,
+                          default_regime=settings.default_regime, clock=clock, wake=doorbell.set)  # fmt: skip
+    queries = Queries(store, policy, directory, hash_key=settings.hash_key, clock=clock)
+    services = Services(decisions, queries, Home(queries, slack, clock), slack, settings.channels)
+    ctx = JobContext(
+        store=store, gong=gong, slack=slack, policy=policy, schedule=schedule, clock=clock, wake=doorbell.set,
+        budget=GongBudget(store.database, settings.gong_rate_per_second, settings.gong_daily_limit, clock=clock),
+        retry=RetryPolicy(max_attempts=settings.gong_max_attempts, backoff=settings.gong_retry_backoff,
+                          retry_after_cap=settings.gong_retry_after_cap),
+        stopping=threading.Event(),
     )  # fmt: skip
-    worker = Worker(
-        store,
-        gong,
-        slack,
-        policy,
-        budget=GongBudget(store, settings.gong_rate_per_second, settings.gong_daily_limit),
-        retry=RetryPolicy(
-            max_attempts=settings.gong_max_attempts,
-            backoff=settings.gong_retry_backoff,
-            retry_after_cap=settings.gong_retry_after_cap,
-        ),
-        lease=settings.job_lease,
-        poll_interval=settings.poll_interval,
-        expire=decisions.expire_due,
-        verify_after=settings.verify_after,
-        remind_after=settings.remind_after,
-    )
-    decisions.wake = worker.wake
+    worker = Worker(ctx, doorbell=doorbell, lease=settings.job_lease, poll_interval=settings.poll_interval,
+                    expire=decisions.expire_due)  # fmt: skip
+    return Bot(app=_bolt_app(settings, slack_client, services), services=services, worker=worker, store=store)
+
+
+def _bolt_app(settings: Settings, client: WebClient, services: Services) -> App:
     bolt_logger = logging.getLogger("slack_bolt.App")
     bolt_logger.addFilter(_ignore_token_skipped)
     app = App(
         signing_secret=settings.slack_signing_secret or None,
-        client=slack_client,
+        client=client,
         token_verification_enabled=False,  # __main__ checked the token once, before forking workers
         request_verification_enabled=not settings.socket_mode,
         logger=bolt_logger,
     )
-    groups = ApproverGroups(slack, settings.approver_groups)
-    commands.register(app, decisions, settings.channels, slack, groups)
-    actions.register(app, decisions, slack, groups)
-    events.register(app, decisions, slack, groups)
+    listeners.register(app, services)
 
     @app.error
     def unexpected(error: Exception, body: dict[str, Any]) -> None:
@@ -83,7 +105,7 @@ def create_app(settings: Settings, store: Store, gong: GongClient, slack_client:
         kind = body.get("command") or body.get("type") or "request"
         log.error("unexpected %s while handling %s", type(error).__name__, kind, exc_info=error)
 
-    return Bot(app=app, decisions=decisions, worker=worker, store=store)
+    return app
 
 
 def _ignore_token_skipped(record: logging.LogRecord) -> bool:
@@ -91,17 +113,12 @@ def _ignore_token_skipped(record: logging.LogRecord) -> bool:
     return "`token` will be unused" not in record.getMessage()
 
 
-def build(settings: Settings) -> Bot:
-    """The real adapters: a SQLite file, Gong over HTTPS, the Slack Web API."""
-    if not settings.hash_key:
-        settings = dataclasses.replace(settings, hash_key=development_key(settings.db_path, create=True))
-        log.warning(
-            "GONG_ERASE_HASH_KEY is not set: using the development key in %s.hashkey. Set GONG_ERASE_ENV=production "
-            "and GONG_ERASE_HASH_KEY for a real deployment (see README).", settings.db_path,
-        )  # fmt: skip
-    store = Store(settings.db_path, settings.hash_key)
-    gong = GongClient(
-        settings.gong_base_url, settings.gong_access_key, settings.gong_access_key_secret, settings.gong_timeout
-    )
-    slack_client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
-    return create_app(settings, store, gong, slack_client)
+def _with_hash_key(settings: Settings) -> Settings:
+    """Outside production a missing GONG_ERASE_HASH_KEY is made once, in a file beside the database."""
+    if settings.hash_key:
+        return settings
+    log.warning(
+        "GONG_ERASE_HASH_KEY is not set: using the development key in %s.hashkey. Set GONG_ERASE_ENV=production "
+        "and GONG_ERASE_HASH_KEY for a real deployment (see README).", settings.db_path,
+    )  # fmt: skip
+    return dataclasses.replace(settings, hash_key=development_key(settings.db_path, create=True))

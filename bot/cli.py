@@ -10,24 +10,28 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from .adapters.keys import development_key
+from .adapters.store import Store
 from .config import AuditSettings
-from .erasure import ErasureRequest, State
+from .domain.request import ErasureRequest
+from .domain.target import parse_erase_text
 from .errors import ConfigError, InputRejected
-from .keys import development_key
-from .proof import identifier_hash
-from .store import Store
-from .targets import parse_erase_text
+from .render.refusals import explain
+from .service.queries import EXPORT_COLUMNS, export, records_for
+
+__all__ = ["main"]
 
 
 def main(argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    """`python -m bot audit lookup|verify|export`; 0 when all is well, 1 when the log is broken, 2 on bad use."""
     parser = argparse.ArgumentParser(prog="python -m bot audit", description="Answer an auditor's questions.")
     commands = parser.add_subparsers(dest="command", required=True)
     lookup = commands.add_parser("lookup", help="what became of a phone number or email address")
     lookup.add_argument("identifier", nargs="+", help="a phone number with + and country code, or an address")
     commands.add_parser("verify", help="check that no audit row was edited, deleted, inserted or reordered")
-    export = commands.add_parser("export", help="one row per request, for an auditor")
-    export.add_argument("--format", choices=["csv", "json"], default="csv")
-    export.add_argument("--since", type=_day, help="only requests made on or after this day (YYYY-MM-DD, UTC)")
+    exporting = commands.add_parser("export", help="one row per request, for an auditor")
+    exporting.add_argument("--format", choices=["csv", "json"], default="csv")
+    exporting.add_argument("--since", type=_day, help="only requests made on or after this day (YYYY-MM-DD, UTC)")
     args = parser.parse_args(argv)
     try:
         settings = AuditSettings.from_env()
@@ -39,7 +43,7 @@ def main(argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) ->
     if not Path(settings.db_path).exists():
         print(f"cannot run: there is no database at {settings.db_path} (set GONG_ERASE_DB)", file=err)
         return 2
-    store = Store(settings.db_path, key)
+    store = Store(settings.db_path, hash_key=key)
     if args.command == "verify":
         return _verify(store, out)
     if args.command == "export":
@@ -47,9 +51,9 @@ def main(argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) ->
     try:
         target = parse_erase_text(" ".join(args.identifier)).target
     except InputRejected as refusal:
-        print(refusal.message, file=err)
+        print(explain(refusal), file=err)
         return 2
-    found = store.find_by_hash(identifier_hash(key, target.kind, target.identifier))
+    found = records_for(store, key, target)
     if not found:
         print(f"no record of an erase request for {target.masked}", file=out)
         return 0
@@ -69,22 +73,8 @@ def _verify(store: Store, out: TextIO) -> int:
     return 1
 
 
-EXPORT_COLUMNS = (
-    "request_id", "kind", "masked", "identifier_hash", "state", "outcome", "requested_at", "requester", "reason",
-    "required_approvals", "approvers", "approved_at", "decided_by", "decided_at", "gong_request_id",
-    "gong_attempts", "gong_attempt_request_ids", "failure", "verification", "checked_at", "next_check_at",
-    "regime", "received_on", "due_on",
-)  # fmt: skip
-_OUTCOMES = {
-    State.DRAFT: "not submitted", State.PENDING: "waiting for approval", State.APPROVED: "approved, erase pending",
-    State.SUBMITTED: "erase accepted by Gong", State.VERIFIED: "erase accepted by Gong", State.UNVERIFIED:
-    "erase accepted by Gong", State.FAILED: "erase failed", State.REJECTED: "rejected", State.CANCELLED: "cancelled",
-    State.EXPIRED: "expired",
-}  # fmt: skip
-
-
 def _export(store: Store, fmt: str, since: float, out: TextIO) -> int:
-    records = [_record(store, request) for request in store.requests_since(since)]
+    records = export(store, since)
     if fmt == "json":
         json.dump(records, out, indent=2, ensure_ascii=False)
         out.write("\n")
@@ -93,35 +83,6 @@ def _export(store: Store, fmt: str, since: float, out: TextIO) -> int:
         writer.writeheader()
         writer.writerows(records)
     return 0
-
-
-def _record(store: Store, request: ErasureRequest) -> dict[str, object]:
-    """One request as an auditor reads it: people, times, Gong's ids, outcome; the identifier only masked."""
-    approved = store.approval_times(request.id)
-    attempts = [row["detail"] for row in store.audit_trail(request.id) if row["event"] == "gong_attempt"]
-    gong_ids = [str(a["gong_request_id"]) for a in attempts if a.get("gong_request_id")]
-    verification = {State.VERIFIED: "verified erased", State.UNVERIFIED: "not verified"}.get(request.state)
-    if verification is None and request.state is State.SUBMITTED:
-        verification = "check scheduled" if request.next_check_at else "not checked"
-    return {
-        "request_id": request.id, "kind": request.kind.value, "masked": request.masked,
-        "identifier_hash": request.identifier_hash or "", "state": request.state.value,
-        "outcome": _OUTCOMES[request.state], "requested_at": _iso(request.created_at), "requester": request.requester,
-        "reason": request.reason, "required_approvals": request.required_approvals,
-        "approvers": ";".join(request.approvals),
-        "approved_at": _iso(max(approved.values())) if approved and request.state not in _UNAPPROVED else "",
-        "decided_by": request.decided_by or "", "decided_at": _iso(request.decided_at),
-        "gong_request_id": request.gong_request_id or "", "gong_attempts": len(attempts),
-        "gong_attempt_request_ids": ";".join(gong_ids),
-        "failure": request.failure or "", "verification": verification or "",
-        "checked_at": _iso(request.checked_at), "next_check_at": _iso(request.next_check_at),
-        "regime": request.deadline.regime.value if request.deadline else "",
-        "received_on": request.deadline.received.isoformat() if request.deadline else "",
-        "due_on": request.deadline.due.isoformat() if request.deadline else "",
-    }  # fmt: skip
-
-
-_UNAPPROVED = {State.DRAFT, State.PENDING, State.REJECTED, State.CANCELLED, State.EXPIRED}
 
 
 def _iso(ts: float | None) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from .deadlines import Regime
+from .domain.deadlines import Regime
 from .errors import ConfigError
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")

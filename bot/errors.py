@@ -1,6 +1,75 @@
-"""One tree of our exceptions, rooted in `GongEraseError`."""
+"""Every exception the bot raises on purpose, in one tree; third-party errors are translated at the adapters.
+
+    GongEraseError
+    ├── ConfigError             the environment does not describe a runnable bot (one problem per line)
+    ├── Refusal                 a person asked for something we will not do; `render.refusals` says what instead
+    │   ├── InputRejected       the command text is not an erase request (a number, an address, a date)
+    │   ├── NotAllowed          this person may not take this action
+    │   ├── NotFound            no erase request has that id
+    │   └── Closed              the request has moved past the state the action needs
+    ├── IllegalTransition       a move the transition table does not allow; nothing changed
+    ├── StoreError              the database refused or could not do what was asked
+    │   ├── StoreBusy           another writer held the lock past the busy timeout; try again
+    │   ├── StoreConflict       a constraint refused the write (a second erase job, an edit of the audit log)
+    │   └── LeaseLost           another worker took this job over; our result must not be recorded
+    ├── GongError               Gong did not accept an API call
+    │   ├── GongRetryable       a failure that may pass
+    │   │   ├── GongRateLimited     429, with the Retry-After Gong asked for
+    │   │   └── GongUnavailable     5xx, a timeout, a dropped connection, an answer that is not JSON
+    │   └── GongRejected        400, 401, 403, 404: retrying will not help
+    └── SlackError              the Slack Web API did not accept a call; `code` is Slack's error code
+
+No message of these carries a phone number or an address: refusals carry a reason code and the facts their
+words need, Gong errors are scrubbed before they are raised, and httpx's errors (whose text holds the URL, and
+so the identifier) are never chained.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+
+__all__ = [
+    "Closed", "ConfigError", "GongEraseError", "GongError", "GongRateLimited", "GongRejected", "GongRetryable",
+    "GongUnavailable", "IllegalTransition", "InputRejected", "LeaseLost", "NotAllowed", "NotFound", "Refusal",
+    "SlackError", "StoreBusy", "StoreConflict", "StoreError", "Why",
+]  # fmt: skip
+
+
+class Why(StrEnum):
+    """Why a person was refused; `render.refusals` holds the words for each, with what to do instead."""
+
+    # the command text (InputRejected)
+    TEXT_TOO_LONG = "text_too_long"
+    NO_IDENTIFIER = "no_identifier"
+    NOT_AN_IDENTIFIER = "not_an_identifier"
+    NO_PLUS = "no_plus"
+    EXTENSION = "extension"
+    LETTERS_IN_NUMBER = "letters_in_number"
+    IMPOSSIBLE_NUMBER = "impossible_number"
+    ONLY_A_NUMBER = "only_a_number"
+    BAD_EMAIL = "bad_email"
+    REASON_TOO_LONG = "reason_too_long"
+    REGIME_NEEDED = "regime_needed"
+    BAD_DATE = "bad_date"
+    FUTURE_DATE = "future_date"
+    STATUS_NEEDS_ID = "status_needs_id"
+    CHANNEL_NOT_ALLOWED = "channel_not_allowed"
+    # who may do what (NotAllowed)
+    NOT_APPROVER = "not_approver"
+    SELF_APPROVAL = "self_approval"
+    NOT_REQUESTER_SUBMIT = "not_requester_submit"
+    NOT_REQUESTER_CANCEL = "not_requester_cancel"
+    NOT_APPROVER_REJECT = "not_approver_reject"
+    NOT_APPROVER_REVEAL = "not_approver_reveal"
+    NOT_APPROVER_LOOKUP = "not_approver_lookup"
+    NOT_ALLOWED_STATUS = "not_allowed_status"
+    # the request (NotFound, Closed)
+    UNKNOWN_REQUEST = "unknown_request"
+    UNKNOWN_BUTTON = "unknown_button"
+    CLOSED = "closed"
+    ALREADY_APPROVED = "already_approved"
+    IDENTIFIER_GONE = "identifier_gone"
 
 
 class GongEraseError(Exception):
@@ -16,11 +85,12 @@ class ConfigError(GongEraseError):
 
 
 class Refusal(GongEraseError):
-    """A user asked for something we will not do; the message tells them what to do instead."""
+    """A person asked for something we will not do: `why` and the `facts` its words need, never an identifier."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, why: Why, **facts: object) -> None:
+        super().__init__(why.value)
+        self.why = why
+        self.facts: Mapping[str, object] = facts
 
 
 class InputRejected(Refusal):
@@ -28,11 +98,15 @@ class InputRejected(Refusal):
 
 
 class NotAllowed(Refusal):
-    """The person who clicked may not take this action."""
+    """The person who clicked or asked may not take this action."""
 
 
 class NotFound(Refusal):
-    """No erase request has the id a button carried."""
+    """No erase request has the id a button or a command carried."""
+
+
+class Closed(Refusal):
+    """The request is no longer in a state where the action means anything; `facts["state"]` says which."""
 
 
 class IllegalTransition(GongEraseError):
@@ -42,6 +116,22 @@ class IllegalTransition(GongEraseError):
         super().__init__(f"cannot {event} a request that is {state}")
         self.state = state
         self.event = event
+
+
+class StoreError(GongEraseError):
+    """The database refused or could not do what was asked."""
+
+
+class StoreBusy(StoreError):
+    """Another writer held the database lock longer than the busy timeout; the work can be tried again."""
+
+
+class StoreConflict(StoreError):
+    """A constraint refused the write: what the guarantees forbid (a second erase job, an audit edit)."""
+
+
+class LeaseLost(StoreError):
+    """Another worker took this job over (our lease ran out); what we did must not be recorded twice."""
 
 
 class GongError(GongEraseError):

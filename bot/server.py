@@ -10,9 +10,11 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from .app import Bot, build
+from .app import Bot, bootstrap
 from .config import Settings
 from .web import make_wsgi
+
+__all__ = ["serve_http", "serve_socket_mode"]
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,7 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        self.bot = build(self.settings)
+        self.bot = bootstrap(self.settings)
         self.bot.worker.start()
         return make_wsgi(self.bot.app, self.settings.slack_signing_secret)
 
@@ -61,13 +63,15 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
 
 
 def serve_http(settings: Settings) -> None:
+    """gunicorn on $PORT; returns when it shuts down."""
     GunicornServer(settings).run()
 
 
 def serve_socket_mode(settings: Settings) -> None:
+    """Socket Mode with the app-level token; returns on SIGTERM or SIGINT, after the worker stopped."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    bot = build(settings)
+    bot = bootstrap(settings)
     bot.worker.start()
     handler = SocketModeHandler(bot.app, settings.slack_app_token)
     stop = threading.Event()

@@ -1,85 +1,78 @@
-"""Runs claimed jobs on a few threads per process: claims, dispatches to the Gong and Slack handlers, and
-retries from the job table."""
+"""The job runner: a few threads per process that claim due jobs and run them, the Kind → handler table, and
+what repeated crashes of each kind mean."""
 
 from __future__ import annotations
 
 import logging
 import os
 import socket
-import sqlite3
 import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from . import jobs
-from .budget import GongBudget
-from .erasure import ApprovalPolicy, ErasureRequest, State
-from .errors import SlackError
-from .gong import GongClient
-from .gong_jobs import GongJobs
-from .jobbase import LeaseLost, RetryPolicy
-from .jobs import Job, Kind
-from .slack import Slack
-from .slack_jobs import MAX_SLACK_ATTEMPTS, SlackJobs
-from .store import Store
+from .domain.jobs import Job, Kind
+from .domain.request import ErasureRequest
+from .errors import LeaseLost, StoreError
+from .service.jobs import erase, lookups, notify
+from .service.jobs.context import Handler, JobContext, retry
 
-__all__ = ["RetryPolicy", "Worker"]
+__all__ = ["HANDLERS", "Handling", "Worker"]
 
 log = logging.getLogger(__name__)
 
+GiveUp = Callable[[JobContext, Job, ErasureRequest, str], None]
 
-class Worker(GongJobs, SlackJobs):
-    """A few threads per process that claim due jobs and run them; woken at once when work is enqueued."""
+
+def bury(ctx: JobContext, job: Job, request: ErasureRequest, error: str) -> None:
+    """Give up on a job that changes no decision: it stays in the table, dead, for the operator to see."""
+    with ctx.store.transaction() as tx:
+        tx.bury(job, ctx.clock(), error)
+
+
+@dataclass(frozen=True)
+class Handling:
+    """How one kind of job runs, and what giving up on it after `max_crashes` unexpected errors means."""
+
+    run: Handler
+    give_up: GiveUp = bury
+    max_crashes: int = 8
+
+
+HANDLERS: dict[Kind, Handling] = {
+    Kind.POST_APPROVAL: Handling(notify.post_approval),
+    Kind.REFRESH_PARENT: Handling(notify.refresh_parent),
+    Kind.THREAD_NOTE: Handling(notify.thread_note),
+    Kind.REMIND: Handling(notify.remind),
+    Kind.GONG_ERASE: Handling(erase.erase, give_up=erase.give_up_erase),  # the approvers must hear it failed
+    Kind.PREVIEW: Handling(lookups.preview),
+    Kind.VERIFY: Handling(lookups.verify),
+}
+
+
+class Worker:
+    """Claims due jobs and runs them on a few threads; woken at once when work is enqueued in this process."""
 
     def __init__(
         self,
-        store: Store,
-        gong: GongClient,
-        slack: Slack,
-        policy: ApprovalPolicy,
+        ctx: JobContext,
         *,
-        budget: GongBudget,
-        retry: RetryPolicy,
+        doorbell: threading.Event,
         lease: float,
         poll_interval: float,
         expire: Callable[[], object],
-        verify_after: tuple[float, ...] = (),
-        remind_after: float = 0.0,
-        clock: Callable[[], float] = time.time,
     ) -> None:
-        self.store = store
-        self.gong = gong
-        self.budget = budget
-        self.slack = slack
-        self.policy = policy
-        self.retry = retry
+        self.ctx = ctx
+        self.doorbell = doorbell  # rung by ctx.wake and by the use cases when they queue work
         self.lease = lease
         self.poll_interval = poll_interval
         self.expire = expire
-        self.verify_after = verify_after
-        self.remind_after = remind_after
-        self.clock = clock
         self.identity = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._handlers: dict[Kind, Callable[[Job, ErasureRequest], None]] = {
-            Kind.GONG_ERASE: self._gong_erase,
-            Kind.POST_APPROVAL: self._post_approval,
-            Kind.REFRESH_PARENT: self._refresh_parent,
-            Kind.THREAD_NOTE: self._thread_note,
-            Kind.PREVIEW: self._preview,
-            Kind.VERIFY: self._verify,
-            Kind.REMIND: self._remind,
-        }
-
-    # -- running --------------------------------------------------------------------------------
-
-    def wake(self) -> None:
-        self._wake.set()
 
     def start(self, threads: int = 2) -> None:
+        """Start claiming on `threads` threads."""
         for index in range(threads):
             thread = threading.Thread(target=self._loop, args=(f"{self.identity}/{index}",), daemon=True)
             thread.name = f"erase-worker-{index}"
@@ -89,18 +82,50 @@ class Worker(GongJobs, SlackJobs):
 
     def stop(self, timeout: float = 20.0) -> None:
         """Stop claiming; let running jobs finish within `timeout`, then hand back any lease still held."""
-        self._stopping.set()
-        self._wake.set()
+        self.ctx.stopping.set()
+        self.doorbell.set()
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         for index in range(len(self._threads)):
-            jobs.release(self.store, f"{self.identity}/{index}", self.clock())
+            self.ctx.store.release(f"{self.identity}/{index}", self.ctx.clock())
         self._threads.clear()
+
+    def run_once(self, owner: str) -> bool:
+        """Claim and run one due job; False when nothing is due."""
+        ctx = self.ctx
+        job = ctx.store.claim(owner, ctx.clock(), self.lease)
+        if job is None:
+            return False
+        request = ctx.store.get_request(job.request_id)
+        if request is None:  # cannot happen with foreign keys on; never loop on it
+            with ctx.store.transaction() as tx:
+                tx.bury(job, ctx.clock(), "request not found")
+            return True
+        handling = HANDLERS[job.kind]
+        try:
+            handling.run(ctx, job, request)
+        except LeaseLost:
+            log.warning("job %d (%s) lost its lease; another worker owns it now", job.id, job.kind)
+        except Exception as exc:
+            log.exception("job %d (%s) for %s crashed", job.id, job.kind, request.id)
+            self._crashed(handling, job, request, type(exc).__name__)
+        return True
+
+    def _crashed(self, handling: Handling, job: Job, request: ErasureRequest, error: str) -> None:
+        """An unexpected error: try again later, until the kind's patience runs out; then give up its way."""
+        crashes = int(job.payload.get("crashes", 0)) + 1
+        try:
+            if crashes < handling.max_crashes:
+                retry(self.ctx, job, self.ctx.retry.delay(crashes), error, job.payload | {"crashes": crashes})
+            else:
+                handling.give_up(self.ctx, job, request, error)
+        except LeaseLost:
+            log.warning("job %d (%s) lost its lease while crashing; another worker owns it now", job.id, job.kind)
 
     def _loop(self, owner: str) -> None:
         last_sweep = 0.0
-        while not self._stopping.is_set():
+        while not self.ctx.stopping.is_set():
             try:
                 if time.monotonic() - last_sweep >= max(self.poll_interval, 1.0):
                     last_sweep = time.monotonic()
@@ -109,47 +134,16 @@ class Worker(GongJobs, SlackJobs):
                     continue
             except Exception:
                 log.exception("worker loop error; retrying shortly")
-            self._wake.wait(self._idle_wait())
-            self._wake.clear()
+            self.doorbell.wait(self._idle_wait())
+            self.doorbell.clear()
 
     def _idle_wait(self) -> float:
         """Sleep until the next queued job is due, or a poll interval, whichever is sooner."""
-        now = self.clock()
+        now = self.ctx.clock()
         try:
-            due = jobs.next_due(self.store, now)
-        except sqlite3.OperationalError:  # a locked database must not stop the loop; poll again later
+            due = self.ctx.store.next_due(now)
+        except StoreError:  # a locked database must not stop the loop; poll again later
             return self.poll_interval
         if due is None:
             return self.poll_interval
         return min(self.poll_interval, max(0.0, due - now))
-
-    def run_once(self, owner: str) -> bool:
-        """Claim and run one due job; False when nothing is due."""
-        job = jobs.claim(self.store, owner, self.clock(), self.lease)
-        if job is None:
-            return False
-        request = self.store.get_request(job.request_id)
-        if request is None:  # cannot happen with foreign keys on; never loop on it
-            with self.store.transaction() as db:
-                jobs.bury(db, job, self.clock(), "request not found")
-            return True
-        try:
-            self._handlers[job.kind](job, request)
-        except LeaseLost:
-            log.warning("job %d (%s) lost its lease; another worker owns it now", job.id, job.kind)
-        except SlackError as exc:
-            self._slack_failed(job, request, exc)
-        except Exception as exc:
-            log.exception("job %d (%s) for %s crashed", job.id, job.kind, request.id)
-            self._crashed(job, request, exc)
-        return True
-
-    def _crashed(self, job: Job, request: ErasureRequest, exc: Exception) -> None:
-        error = type(exc).__name__
-        if job.attempts < MAX_SLACK_ATTEMPTS:
-            self._retry(job, self.retry.delay(job.attempts), error)
-        elif job.kind is Kind.GONG_ERASE and request.state is State.APPROVED:
-            self._gong_failed(job, request, f"The bot hit an internal error ({error}); ask an admin to check", exc)
-        else:
-            with self.store.transaction() as db:
-                jobs.bury(db, job, self.clock(), error)

@@ -1,45 +1,75 @@
 """The /gong-erase slash command: an erase request is answered in the ack itself, privately, within
-milliseconds; lookup, status and list right after it."""
+milliseconds; lookup, status and list right after it (they may ask Slack who is in an approver group)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from slack_bolt import Ack, App
 
-from .. import messages, reports
-from ..decisions import Decisions
-from ..errors import InputRejected, Refusal, SlackError
-from ..slack import ApproverGroups, Slack
-from ..targets import parse_erase_text
+from ..domain.target import parse_erase_text
+from ..errors import InputRejected, Refusal, SlackError, Why
+from ..render import refusals, reports, requests
+from ..render.blocks import Message
+from ..service import Services
 from .payloads import REQUEST_ID, SlashCommand
+
+__all__ = ["register"]
 
 log = logging.getLogger(__name__)
 
 
-def register(
-    app: App, decisions: Decisions, channels: frozenset[str] | None, slack: Slack, groups: ApproverGroups
-) -> None:
-    def approver_groups(user_id: str) -> frozenset[str]:
-        return groups.needed_for(user_id, decisions.policy.users)
+def register(app: App, services: Services) -> None:
+    """The one slash command and its subcommands."""
+    decisions, queries = services.decisions, services.queries
+    policy = decisions.policy
 
-    def lookup(slash: SlashCommand, rest: str) -> tuple[str, messages.Blocks]:
-        target, found = decisions.find_proof(rest, slash.user_id, approver_groups(slash.user_id))
+    def lookup(slash: SlashCommand, rest: str) -> Message:
+        target, found = queries.find_proof(rest, slash.user_id)
         return reports.proof(target.masked, found)
 
-    def status(slash: SlashCommand, rest: str) -> tuple[str, messages.Blocks]:
+    def status(slash: SlashCommand, rest: str) -> Message:
         request_id = rest.strip().upper()
         if not REQUEST_ID.fullmatch(request_id):
-            raise InputRejected("Give the request id, e.g. `/gong-erase status ER-7K2M9QXA`.")
-        request, trail = decisions.status(request_id, slash.user_id, lambda: approver_groups(slash.user_id))
+            raise InputRejected(Why.STATUS_NEEDS_ID)
+        request, trail = queries.status(request_id, slash.user_id)
         return reports.status(request, trail)
 
-    def overview(slash: SlashCommand, rest: str) -> tuple[str, messages.Blocks]:
-        mine, pending = decisions.overview(slash.user_id, approver_groups(slash.user_id))
+    def overview(slash: SlashCommand, rest: str) -> Message:
+        mine, pending = queries.overview(slash.user_id)
         return reports.overview(mine, pending)
 
-    # Answered after the ack: these may ask Slack who is in an approver group, which can take a moment.
-    after_ack = {"lookup": lookup, "status": status, "list": overview}
+    after_ack: dict[str, Callable[[SlashCommand, str], Message]] = {
+        "lookup": lookup, "status": status, "list": overview,
+    }  # fmt: skip
+
+    def answer_after_ack(slash: SlashCommand, word: str, rest: str) -> None:
+        try:
+            text, blocks = after_ack[word](slash, rest)
+        except Refusal as refusal:
+            text, blocks = refusals.refused(refusal, policy)
+        except SlackError as exc:
+            text, blocks = refusals.refusal(refusals.slack_unavailable(exc.code, deciding=False))
+        try:
+            services.slack.respond(slash.response_url, text, blocks)
+        except SlackError as exc:
+            log.warning("could not answer /gong-erase %s privately (%s)", word, exc.code)
+
+    def erase_request(slash: SlashCommand) -> Message:
+        text = slash.text.strip()
+        if text.lower() in {"", "help"}:
+            return requests.usage()
+        channels = services.channels
+        if channels is not None and not ({slash.channel_id, slash.channel_name.lower()} & channels):
+            return refusals.refused(Refusal(Why.CHANNEL_NOT_ALLOWED), policy)
+        try:
+            erase = parse_erase_text(slash.text)
+            request = decisions.start(erase, requester=slash.user_id, channel=slash.channel_id, team=slash.team_id,
+                                      trigger_id=slash.trigger_id)  # fmt: skip
+        except Refusal as refusal:
+            return refusals.refused(refusal, policy)
+        return requests.confirmation(request)
 
     @app.command("/gong-erase")
     def gong_erase(ack: Ack, command: dict[str, object]) -> None:
@@ -47,29 +77,7 @@ def register(
         word, _, rest = slash.text.strip().partition(" ")
         if word.lower() in after_ack:
             ack()
-            try:
-                text, blocks = after_ack[word.lower()](slash, rest)
-            except Refusal as refusal:
-                text, blocks = messages.refusal(refusal.message)
-            except SlackError as exc:
-                text, blocks = messages.refusal(f"I couldn't check who may see this ({exc.code}). Try again.")
-            try:
-                slack.respond(slash.response_url, text, blocks)
-            except SlackError as exc:
-                log.warning("could not answer /gong-erase %s privately (%s)", word.lower(), exc.code)
+            answer_after_ack(slash, word.lower(), rest)
             return
-        if slash.text.strip().lower() in {"", "help"}:
-            text, blocks = messages.usage()
-        elif channels is not None and not ({slash.channel_id, slash.channel_name.lower()} & channels):
-            text, blocks = messages.refusal(
-                "Erase requests can't be made in this channel. Use one of the channels your admins set up "
-                "for them (ask them which: it is GONG_ERASE_CHANNELS in the bot's settings)."
-            )
-        else:
-            try:
-                erase = parse_erase_text(slash.text)
-                request = decisions.start(erase, slash.user_id, slash.channel_id, slash.team_id, slash.trigger_id)
-                text, blocks = messages.confirmation(request)
-            except Refusal as refusal:
-                text, blocks = messages.refusal(refusal.message)
+        text, blocks = erase_request(slash)
         ack(text=text, blocks=blocks, response_type="ephemeral")

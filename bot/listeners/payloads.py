@@ -6,13 +6,17 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import NotFound
+from ..errors import NotFound, Why
+
+__all__ = ["REQUEST_ID", "Click", "SlashCommand"]
 
 REQUEST_ID = re.compile(r"^ER-[0-9A-Z]{8}$")
 
 
 @dataclass(frozen=True)
 class SlashCommand:
+    """`/gong-erase …` as Slack delivered it."""
+
     user_id: str
     channel_id: str
     channel_name: str
@@ -23,6 +27,7 @@ class SlashCommand:
 
     @classmethod
     def from_payload(cls, command: dict[str, Any]) -> SlashCommand:
+        """Typed fields from the form Slack posted."""
         return cls(
             user_id=str(command.get("user_id", "")),
             channel_id=str(command.get("channel_id", "")),
@@ -48,11 +53,12 @@ class Click:
 
     @classmethod
     def from_body(cls, body: dict[str, Any]) -> Click:
+        """Typed fields from a block_actions payload; NotFound when the button carries no request id."""
         actions = body.get("actions") or [{}]
         action = actions[0] if isinstance(actions[0], dict) else {}
         value = str(action.get("value", ""))
         if not REQUEST_ID.match(value):
-            raise NotFound("That button doesn't belong to a request I know. Start a new one with `/gong-erase`.")
+            raise NotFound(Why.UNKNOWN_BUTTON)
         container = body.get("container") or {}
         return cls(
             action_id=str(action.get("action_id", "")),

@@ -1,0 +1,109 @@
+"""The Slack Web API as the bot uses it; slack_sdk errors become our SlackError at this boundary."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.webhook import WebhookClient
+
+from ..errors import SlackError
+
+__all__ = ["ApproverGroups", "Slack", "call_api"]
+
+T = TypeVar("T")
+_ERROR_CODE = re.compile(r"[a-z0-9_]{1,64}")
+
+
+class Slack:
+    """Posts, updates and responds; every failure is a SlackError with Slack's error code."""
+
+    def __init__(self, client: WebClient, timeout: int = 10) -> None:
+        self.client = client
+        self.timeout = timeout
+
+    def post_message(self, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None = None) -> str:
+        """chat.postMessage, in a thread when `thread_ts` is given; the new message's ts."""
+        response = call_api(
+            lambda: self.client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False
+            )
+        )
+        return str(response["ts"])
+
+    def update_message(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        """chat.update of one of the bot's messages."""
+        call_api(lambda: self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks))
+
+    def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        """views.publish: one person's App Home tab."""
+        call_api(lambda: self.client.views_publish(user_id=user_id, view=view))
+
+    def respond(self, response_url: str, text: str, blocks: list[dict[str, Any]], replace: bool | None = None) -> None:
+        """Answer privately through an interaction's response_url; `replace` says whether the message the click
+        came from is replaced (None: leave it to Slack, as for a slash command)."""
+        body: dict[str, Any] = {"text": text, "blocks": blocks, "response_type": "ephemeral"}
+        if replace is not None:
+            body["replace_original"] = replace
+        try:
+            response = WebhookClient(response_url, timeout=self.timeout).send_dict(body)
+        except (SlackClientError, OSError) as exc:
+            raise SlackError(f"response_url unreachable ({type(exc).__name__})", "connection_error") from None
+        if response.status_code != 200:
+            code = response.body.strip() if response.body and len(response.body) < 100 else "http_error"
+            raise SlackError(f"response_url answered {response.status_code}", code or "http_error")
+
+    def group_members(self, group_id: str) -> frozenset[str]:
+        """usergroups.users.list: who is in a user group now."""
+        response = call_api(lambda: self.client.usergroups_users_list(usergroup=group_id))
+        return frozenset(response.get("users") or [])
+
+
+def call_api(request: Callable[[], T]) -> T:
+    """Run one slack_sdk call; every failure comes out as SlackError with Slack's error code."""
+    try:
+        return request()
+    except SlackApiError as exc:
+        data = exc.response.data if isinstance(exc.response.data, dict) else {}
+        code = str(data.get("error") or "")
+        if not _ERROR_CODE.fullmatch(code):  # e.g. slack_sdk's "Received a response in a non-JSON format: <html>…"
+            code = f"http_{exc.response.status_code}"
+        retry_after = exc.response.headers.get("Retry-After") if exc.response.headers else None
+        raise SlackError(
+            f"Slack refused the call: {code}",
+            code,
+            retry_after=float(retry_after) if retry_after and str(retry_after).isdigit() else None,
+        ) from None
+    except (SlackClientError, OSError) as exc:
+        raise SlackError(f"Slack unreachable ({type(exc).__name__})", "connection_error") from None
+
+
+class ApproverGroups:
+    """Which configured approver groups a user belongs to, from usergroups.users.list, cached briefly."""
+
+    def __init__(self, slack: Slack, groups: Iterable[str], ttl: float = 60.0) -> None:
+        self.slack = slack
+        self.groups = tuple(sorted(groups))
+        self.ttl = ttl
+        self._cache: dict[str, tuple[float, frozenset[str]]] = {}
+        self._lock = threading.Lock()
+
+    def groups_of(self, user_id: str) -> frozenset[str]:
+        """The configured approver groups `user_id` belongs to; SlackError when Slack cannot say."""
+        return frozenset(group for group in self.groups if user_id in self._members(group))
+
+    def _members(self, group: str) -> frozenset[str]:
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(group)
+        if cached and now - cached[0] < self.ttl:
+            return cached[1]
+        members = self.slack.group_members(group)
+        with self._lock:
+            self._cache[group] = (now, members)
+        return members

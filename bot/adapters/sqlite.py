@@ -1,0 +1,122 @@
+"""SQLite through sqlite-utils: one connection per thread, transactions that take the write lock up front, and
+the one place where the driver's errors become ours (StoreBusy, StoreConflict, StoreError)."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import sqlite_utils
+
+from ..errors import StoreBusy, StoreConflict, StoreError
+
+__all__ = ["Database", "Params", "Sql"]
+
+log = logging.getLogger(__name__)
+
+Params = Sequence[Any] | dict[str, Any]
+BUSY_TIMEOUT = 30.0  # seconds a writer waits for the lock before StoreBusy
+
+
+class Sql:
+    """Runs statements on one connection, inside the caller's transaction or as single reads."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self._db = db
+        self.wiped = False  # an identifier was wiped: the write-ahead log is emptied after the commit
+
+    def execute(self, sql: str, params: Params = ()) -> int:
+        """A statement that returns no rows; how many rows it changed."""
+        with _translated():
+            return int(self._db.execute(sql, params).rowcount)
+
+    def query(self, sql: str, params: Params = ()) -> list[dict[str, Any]]:
+        """Rows as dicts; also for `UPDATE … RETURNING`, whose rows are fetched before the statement ends."""
+        with _translated():
+            return list(self._db.query(sql, params))
+
+    def one(self, sql: str, params: Params = ()) -> dict[str, Any] | None:
+        """The first row, or None."""
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+
+class Database:
+    """A SQLite file in WAL mode, shared by every thread and process of a deployment."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._local = threading.local()
+
+    def _connection(self) -> sqlite_utils.Database:
+        db: sqlite_utils.Database | None = getattr(self._local, "db", None)
+        if db is None:
+            with _translated():
+                conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT)
+                db = sqlite_utils.Database(conn)
+                db.execute("PRAGMA journal_mode = WAL")
+                db.execute("PRAGMA synchronous = FULL")
+                db.execute("PRAGMA foreign_keys = ON")
+                # wiped identifiers must not linger in freed space of the file (see flush_wal)
+                db.execute("PRAGMA secure_delete = ON")
+                # every thread has a connection; SQLite's default 2 MB page cache each would add up as the file
+                # grows, while our reads are indexed lookups that the OS's file cache serves as well
+                db.execute("PRAGMA cache_size = -512")
+            self._local.db = db
+        return db
+
+    def reader(self) -> Sql:
+        """Single statements outside any transaction (each sees the latest commit)."""
+        return Sql(self._connection())
+
+    @contextmanager
+    def transaction(self) -> Iterator[Sql]:
+        """BEGIN IMMEDIATE: read-then-write without a lost race; commits, or rolls back on any error."""
+        db = self._connection()
+        sql = Sql(db)
+        with _translated():
+            db.execute("BEGIN IMMEDIATE")
+        try:
+            yield sql
+        except BaseException:
+            if db.conn.in_transaction:  # a RAISE(ROLLBACK) trigger may have ended it already
+                db.execute("ROLLBACK")
+            raise
+        with _translated():
+            db.execute("COMMIT")
+        if sql.wiped:
+            self.flush_wal()
+
+    def flush_wal(self) -> None:
+        """Copy the WAL into the database and empty it, so old page images (with a wiped identifier in them)
+        do not stay in the -wal file; busy readers can delay it to the next wipe, never make it fail."""
+        try:
+            self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.OperationalError as exc:
+            log.warning("could not empty the write-ahead log yet (%s)", exc)
+
+    def close(self) -> None:
+        """Close this thread's connection."""
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    """sqlite3's errors as ours; their text names SQL and constraints, never the values bound to them."""
+    try:
+        yield
+    except sqlite3.IntegrityError as exc:
+        raise StoreConflict(str(exc)) from None
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise StoreBusy(str(exc)) from None
+        raise StoreError(str(exc)) from None
+    except sqlite3.Error as exc:
+        raise StoreError(f"{type(exc).__name__}: {exc}") from None

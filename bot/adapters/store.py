@@ -1,0 +1,330 @@
+"""The bot's records: requests, approvals, the audit chain and the job table, behind one unit of work.
+
+`with store.transaction() as tx:` is the only way to write. `tx.move` applies a move of the transition table as
+one conditional write together with its audit row, the jobs it causes and, when the request is over, the wipe
+of its identifier (the plan comes from `domain.request`); `tx.note` records what changed no state, with its jobs.
+Reads outside a transaction (`store.get_request`, …) see the latest commit."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+
+from ..domain import integrity
+from ..domain.audit import AuditEvent, AuditRow
+from ..domain.deadlines import Deadline, Regime
+from ..domain.holdings import Holdings
+from ..domain.jobs import Job, Kind
+from ..domain.request import ErasureRequest, Event, Schedule, State, follow_ups, plan_move
+from ..domain.target import TargetKind
+from ..errors import StoreConflict
+from . import queue
+from .schema import migrate
+from .sqlite import Database, Sql
+
+__all__ = ["Store", "Tx"]
+
+log = logging.getLogger(__name__)
+
+Payloads = Mapping[Kind, Mapping[str, Any]]
+
+
+class Store:
+    """The database of one deployment; every process opens its own Store on the same file."""
+
+    def __init__(self, path: str, *, hash_key: str = "", schedule: Schedule | None = None) -> None:
+        self.path = path
+        self.database = Database(path)
+        self.chain_key = integrity.chain_key(hash_key)  # "" (unit tests): a chain anyone could re-seal
+        self.schedule = schedule or Schedule()
+        migrate(self.database, self.chain_key)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error: all of it happens, or none."""
+        with self.database.transaction() as sql:
+            yield Tx(sql, self)
+
+    def close(self) -> None:
+        """Close this thread's connection."""
+        self.database.close()
+
+    # -- requests -------------------------------------------------------------------------------
+
+    def get_request(self, request_id: str) -> ErasureRequest | None:
+        """The request with that id, as last committed."""
+        return _load(self.database.reader(), request_id)
+
+    def find_by_hash(self, identifier_hash: str) -> list[ErasureRequest]:
+        """Every request ever made for the identifier with this keyed hash, oldest first."""
+        return self._requests("identifier_hash = ? ORDER BY created_at", [identifier_hash])
+
+    def requests_of(self, requester: str, limit: int) -> list[ErasureRequest]:
+        """One person's requests, newest first."""
+        return self._requests("requester = ? ORDER BY created_at DESC LIMIT ?", [requester, limit])
+
+    def pending_requests(self, limit: int) -> list[ErasureRequest]:
+        """Every request waiting for approval, newest first."""
+        return self._requests("state = 'pending' ORDER BY created_at DESC LIMIT ?", [limit])
+
+    def requests_since(self, since: float) -> list[ErasureRequest]:
+        """Requests made at or after `since`, oldest first."""
+        return self._requests("created_at >= ? ORDER BY created_at, id", [since])
+
+    def due_for_expiry(self, now: float, limit: int = 100) -> list[str]:
+        """Ids of open requests past their expiry time."""
+        rows = self.database.reader().query(
+            "SELECT id FROM requests WHERE state IN ('draft', 'pending') AND expires_at <= ? "
+            "ORDER BY expires_at LIMIT ?",
+            [now, limit],
+        )
+        return [row["id"] for row in rows]
+
+    def approval_times(self, request_id: str) -> dict[str, float]:
+        """When each approver approved."""
+        rows = self.database.reader().query(
+            "SELECT user_id, created_at FROM approvals WHERE request_id = ?", [request_id]
+        )
+        return {row["user_id"]: row["created_at"] for row in rows}
+
+    def _requests(self, condition: str, params: list[Any]) -> list[ErasureRequest]:
+        # `condition` is always one of this class's own literals, never input
+        sql = self.database.reader()
+        rows = sql.query(f"SELECT id FROM requests WHERE {condition}", params)  # noqa: S608
+        return [request for row in rows if (request := _load(sql, row["id"])) is not None]
+
+    # -- the audit log --------------------------------------------------------------------------
+
+    def audit_trail(self, request_id: str) -> list[AuditRow]:
+        """Everything recorded about one request, oldest first."""
+        rows = self.database.reader().query("SELECT * FROM audit WHERE request_id = ? ORDER BY id", [request_id])
+        return [_audit_row(row) for row in rows]
+
+    def verify_audit(self) -> tuple[int, integrity.BrokenLink | None]:
+        """Walk the whole chain (see domain.integrity.verify)."""
+        sql = self.database.reader()
+        issued = sql.one("SELECT seq FROM sqlite_sequence WHERE name = 'audit'")
+        rows = sql.query("SELECT * FROM audit ORDER BY id")
+        return integrity.verify(rows, self.chain_key, issued["seq"] if issued else None)
+
+    # -- the job table, for the worker ----------------------------------------------------------
+
+    def claim(self, owner: str, now: float, lease: float) -> Job | None:
+        """Take the next due job under a lease (see adapters.queue.claim)."""
+        with self.database.transaction() as sql:
+            return queue.claim(sql, owner, now, lease)
+
+    def release(self, owner: str, now: float) -> int:
+        """Hand back the leases `owner` holds, so another process can start at once."""
+        with self.database.transaction() as sql:
+            return queue.release(sql, owner, now)
+
+    def next_due(self, now: float) -> float | None:
+        """When the next job scheduled for later falls due."""
+        return queue.next_due(self.database.reader(), now)
+
+
+class Tx:
+    """One transaction on the store: moves, notes and the jobs they cause, all or nothing."""
+
+    def __init__(self, sql: Sql, store: Store) -> None:
+        self.sql = sql
+        self._store = store
+
+    def get_request(self, request_id: str) -> ErasureRequest | None:
+        """The request as this transaction sees it (no other writer can change it before the commit)."""
+        return _load(self.sql, request_id)
+
+    def find_by_trigger(self, trigger_id: str) -> ErasureRequest | None:
+        """The draft a slash command with this trigger_id made, if Slack delivered it before."""
+        row = self.sql.one("SELECT id FROM requests WHERE trigger_id = ?", [trigger_id])
+        return _load(self.sql, row["id"]) if row else None
+
+    def insert_request(self, request: ErasureRequest, *, trigger_id: str, team: str) -> None:
+        """A new draft, and the audit row that it was created."""
+        self.sql.execute(
+            """INSERT INTO requests (id, state, identifier, masked, display, country, number_valid, reason,
+                   requester, channel, team, trigger_id, created_at, updated_at, expires_at, required_approvals,
+                   kind, identifier_hash, received_on, regime)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [
+                request.id, request.state.value, request.identifier, request.masked, request.display,
+                request.country, int(request.number_valid), request.reason, request.requester, request.channel,
+                team, trigger_id or None, request.created_at, request.created_at, request.expires_at,
+                request.required_approvals, request.kind.value, request.identifier_hash,
+                request.deadline.received.isoformat() if request.deadline else None,
+                request.deadline.regime.value if request.deadline else None,
+            ],
+        )  # fmt: skip
+        self._audit(request.id, AuditEvent.CREATED, actor=request.requester, states=(None, request.state),
+                    detail={"masked": request.masked, "kind": request.kind.value}, at=request.created_at)  # fmt: skip
+
+    def move(
+        self,
+        request: ErasureRequest,
+        event: Event,
+        *,
+        actor: str,
+        now: float,
+        detail: Mapping[str, Any] | None = None,
+        payloads: Payloads | None = None,
+        **columns: Any,
+    ) -> State:
+        """Apply one move of the transition table: a conditional write of the new state and `columns`, its
+        audit row, the jobs it causes, and the wipe of the identifier when the request is over."""
+        move = plan_move(request, event, now=now, schedule=self._store.schedule, payloads=payloads)
+        if move.wipe:
+            columns |= {"identifier": None, "display": None}  # proof is the mask and the keyed hash from now on
+            self.sql.wiped = True
+        assignments = "".join(f", {name} = :{name}" for name in _checked(columns))
+        changed = self.sql.execute(
+            f"UPDATE requests SET state = :to, updated_at = :now{assignments} WHERE id = :id AND state = :from",  # noqa: S608
+            {"to": move.to_state.value, "now": now, "id": request.id, "from": move.from_state.value, **columns},
+        )
+        if changed != 1:  # only possible if the caller read the request outside this transaction
+            raise StoreConflict(f"request {request.id} changed under a transaction")
+        self._audit(request.id, AuditEvent(event.value), actor=actor, states=(move.from_state, move.to_state),
+                    detail=detail or {}, at=now)  # fmt: skip
+        for job in move.jobs:
+            queue.enqueue(self.sql, job, now)
+        return move.to_state
+
+    def note(
+        self,
+        request: ErasureRequest | None,
+        event: AuditEvent,
+        *,
+        actor: str,
+        now: float,
+        detail: Mapping[str, Any] | None = None,
+        payloads: Payloads | None = None,
+    ) -> None:
+        """Record what happened without a move (an approval short of the number, a call to Gong, a look at a
+        number), with the jobs the domain says it causes."""
+        state = request.state if request else None
+        self._audit(request.id if request else None, event, actor=actor, states=(state, state), detail=detail or {},
+                    at=now)  # fmt: skip
+        if request is not None:
+            for job in follow_ups(request, event, now=now, schedule=self._store.schedule, payloads=payloads):
+                queue.enqueue(self.sql, job, now)
+
+    def add_approval(self, request_id: str, user_id: str, now: float) -> None:
+        """Count one person's approval (once, however often they click)."""
+        self.sql.execute(
+            "INSERT OR IGNORE INTO approvals (request_id, user_id, created_at) VALUES (?, ?, ?)",
+            [request_id, user_id, now],
+        )
+
+    def set_columns(self, request_id: str, now: float, **columns: Any) -> None:
+        """Record facts that change no state: the message's ts, a preview, a check's result."""
+        assignments = ", ".join(f"{name} = :{name}" for name in _checked(columns))
+        self.sql.execute(
+            f"UPDATE requests SET {assignments}, updated_at = :now WHERE id = :id",  # noqa: S608
+            {"id": request_id, "now": now, **columns},
+        )
+
+    def complete(self, job: Job, now: float) -> None:
+        """The job is done; LeaseLost (and nothing written) if another worker holds it now."""
+        queue.complete(self.sql, job, now)
+
+    def retry(self, job: Job, now: float, *, run_at: float, error: str, payload: dict[str, Any] | None = None) -> None:
+        """Run the job again at `run_at`; LeaseLost as `complete`."""
+        queue.retry(self.sql, job, now, run_at=run_at, error=error, payload=payload)
+
+    def bury(self, job: Job, now: float, error: str) -> None:
+        """Give up on the job for good; LeaseLost as `complete`."""
+        queue.bury(self.sql, job, now, error)
+
+    def _audit(
+        self,
+        request_id: str | None,
+        event: AuditEvent,
+        *,
+        actor: str,
+        states: tuple[State | None, State | None],
+        detail: Mapping[str, Any],
+        at: float,
+    ) -> None:
+        from_state, to_state = states
+        row = {
+            "at": at, "request_id": request_id, "actor": actor,
+            "event": event.value, "from_state": from_state.value if from_state else None,
+            "to_state": to_state.value if to_state else None, "detail": json.dumps(dict(detail), sort_keys=True),
+        }  # fmt: skip
+        # inside BEGIN IMMEDIATE: no other writer can slip a row in between these two statements
+        last = self.sql.one("SELECT row_hash FROM audit ORDER BY id DESC LIMIT 1")
+        prev_hash = str(last["row_hash"]) if last else integrity.GENESIS
+        row |= {"prev_hash": prev_hash, "row_hash": integrity.digest(self._store.chain_key, prev_hash, row)}
+        self.sql.execute(
+            "INSERT INTO audit (at, request_id, actor, event, from_state, to_state, detail, prev_hash, row_hash) "
+            "VALUES (:at, :request_id, :actor, :event, :from_state, :to_state, :detail, :prev_hash, :row_hash)",
+            row,
+        )
+
+
+_UPDATABLE = frozenset(
+    {"identifier", "masked", "display", "message_ts", "decided_by", "decided_at", "gong_request_id", "failure",
+     "gong_errors", "preview", "preview_error", "remaining", "checked_at", "next_check_at"}
+)  # fmt: skip
+
+
+def _checked(columns: dict[str, Any]) -> dict[str, Any]:
+    """Column names are interpolated into SQL: only our own, known ones may be."""
+    unknown = set(columns) - _UPDATABLE
+    if unknown:
+        raise StoreConflict(f"not an updatable request column: {sorted(unknown)}")
+    return columns
+
+
+def _load(sql: Sql, request_id: str) -> ErasureRequest | None:
+    row = sql.one("SELECT * FROM requests WHERE id = ?", [request_id])
+    if row is None:
+        return None
+    ordered = "SELECT user_id FROM approvals WHERE request_id = ? ORDER BY created_at, user_id"
+    approvals = tuple(r["user_id"] for r in sql.query(ordered, [request_id]))
+    return ErasureRequest(
+        id=row["id"],
+        state=State(row["state"]),
+        identifier=row["identifier"],
+        masked=row["masked"],
+        display=row["display"],
+        country=row["country"],
+        number_valid=bool(row["number_valid"]),
+        reason=row["reason"],
+        requester=row["requester"],
+        channel=row["channel"],
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
+        required_approvals=row["required_approvals"],
+        approvals=approvals,
+        message_ts=row["message_ts"],
+        decided_by=row["decided_by"],
+        decided_at=row["decided_at"],
+        gong_request_id=row["gong_request_id"],
+        failure=row["failure"],
+        gong_errors=tuple(json.loads(row["gong_errors"])),
+        kind=TargetKind(row["kind"]),
+        preview=Holdings.from_json(row["preview"]) if row["preview"] else None,
+        preview_error=row["preview_error"],
+        remaining=Holdings.from_json(row["remaining"]) if row["remaining"] else None,
+        checked_at=row["checked_at"],
+        next_check_at=row["next_check_at"],
+        identifier_hash=row["identifier_hash"],
+        deadline=Deadline(date.fromisoformat(row["received_on"]), Regime(row["regime"])) if row["regime"] else None,
+    )
+
+
+_KNOWN_EVENTS = frozenset(event.value for event in AuditEvent)
+
+
+def _audit_row(row: dict[str, Any]) -> AuditRow:
+    event = row["event"]
+    return AuditRow(
+        id=row["id"], at=row["at"], request_id=row["request_id"], actor=row["actor"],
+        event=AuditEvent(event) if event in _KNOWN_EVENTS else event,
+        from_state=row["from_state"], to_state=row["to_state"], detail=json.loads(row["detail"]),
+    )  # fmt: skip

@@ -1,0 +1,87 @@
+"""Private answers about what is going on: status, list and proof lookups (pure)."""
+
+from __future__ import annotations
+
+from ..domain.audit import AuditEvent, AuditRow
+from ..domain.request import ErasureRequest, State
+from .blocks import Blocks, Message, context, escape, section, slack_date, user
+from .words import STATE_LINES, approvers_of, reason_text
+
+__all__ = ["overview", "proof", "status"]
+
+
+def proof(masked: str, requests: list[ErasureRequest]) -> Message:
+    """What the bot can prove about a number or address from its keyed hash alone (ephemeral, approvers)."""
+    if not requests:
+        text = f":mag: No record of an erase request for {escape(masked)}."
+        return text, [section(text)]
+    blocks: Blocks = [section(f":mag: *{len(requests)} erase request(s) for {escape(masked)}*")]
+    for request in requests[:20]:
+        approvers = approvers_of(request) or "nobody"
+        lines = [
+            f"*`{request.id}`* · {STATE_LINES[request.state]}",
+            f"Requested {slack_date(request.created_at)} by {user(request.requester)} · reason: {reason_text(request)}",
+        ]
+        if request.decided_at and request.state is not State.EXPIRED:
+            verb = {State.REJECTED: "Rejected", State.CANCELLED: "Cancelled"}.get(request.state, "Approved")
+            who = user(str(request.decided_by)) if verb != "Approved" else approvers
+            lines.append(f"{verb} {slack_date(request.decided_at)} by {who}")
+        if request.gong_request_id:
+            lines.append(f"Gong requestId `{escape(request.gong_request_id)}`")
+        if request.state in {State.VERIFIED, State.UNVERIFIED} and request.checked_at:
+            lines.append(f"Last checked {slack_date(request.checked_at)}")
+        elif request.next_check_at:
+            lines.append(f"Next check {slack_date(request.next_check_at)}")
+        blocks.append(section("\n".join(lines)[:3000]))
+    if len(requests) > 20:
+        blocks.append(context(f"…and {len(requests) - 20} older request(s); `python -m bot audit export` has all."))
+    return f"{len(requests)} erase request(s) for {masked}", blocks
+
+
+EVENT_WORDS: dict[AuditEvent, str] = {
+    AuditEvent.CREATED: "drafted", AuditEvent.SUBMIT: "submitted for approval",
+    AuditEvent.APPROVE: "approved (decided)", AuditEvent.APPROVAL: "approved", AuditEvent.REJECT: "rejected",
+    AuditEvent.CANCEL: "cancelled", AuditEvent.EXPIRE: "expired", AuditEvent.POSTED: "posted in the channel",
+    AuditEvent.PREVIEWED: "looked up what Gong holds", AuditEvent.GONG_CALL: "called Gong",
+    AuditEvent.GONG_ATTEMPT: "Gong answered", AuditEvent.GONG_ACCEPTED: "Gong accepted the erase",
+    AuditEvent.GONG_FAILED: "the erase failed", AuditEvent.VERIFIED_ERASED: "verified erased",
+    AuditEvent.STILL_HELD: "checked: Gong still held data", AuditEvent.CHECK_FAILED: "could not check",
+    AuditEvent.REMINDED: "reminded approvers", AuditEvent.REVEALED: "looked at the full identifier",
+    AuditEvent.BUDGET_SPENT: "waited for Gong's daily allowance", AuditEvent.PROOF_LOOKUP: "looked up the records",
+}  # fmt: skip
+
+
+def status(request: ErasureRequest, trail: list[AuditRow]) -> Message:
+    """`/gong-erase status <id>`: where the request stands and what happened to it, oldest first."""
+    head = (
+        f"*`{request.id}`* · {request.masked} · {STATE_LINES[request.state]}\n"
+        f"Requested {slack_date(request.created_at)} by {user(request.requester)} · reason: {reason_text(request)}"
+    )
+    lines = []
+    for row in trail[-40:]:
+        what = EVENT_WORDS[row.event] if isinstance(row.event, AuditEvent) else escape(row.event)
+        status_code = row.detail.get("status") if row.event is AuditEvent.GONG_ATTEMPT else None
+        lines.append(
+            f"{slack_date(row.at)} · {_actor(row.actor)} {what}" + (f" ({status_code})" if status_code else "")
+        )
+    history = "\n".join(lines) or "_nothing yet_"
+    if len(trail) > 40:
+        history = f"_…{len(trail) - 40} earlier event(s)_\n" + history
+    return f"Request {request.id}: {request.state.value}", [section(head[:3000]), section(history[-3000:])]
+
+
+def _actor(actor: str) -> str:
+    return user(actor) if actor[:1] in {"U", "W"} else actor  # "bot", "gong"
+
+
+def overview(mine: list[ErasureRequest], pending: list[ErasureRequest] | None) -> Message:
+    """`/gong-erase list`: your requests and, for approvers, everything waiting, newest first."""
+
+    def line(request: ErasureRequest) -> str:
+        return f"`{request.id}` · {request.masked} · {STATE_LINES[request.state]} · {slack_date(request.created_at)}"
+
+    blocks: Blocks = [section("*Your requests*\n" + ("\n".join(map(line, mine)) or "_none_"))]
+    if pending is not None:
+        blocks.append(section("*Waiting for approval*\n" + ("\n".join(map(line, pending)) or "_nothing waiting_")))
+    blocks.append(context("Details: `/gong-erase status <request id>`"))
+    return "Your erase requests", blocks

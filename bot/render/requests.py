@@ -1,0 +1,287 @@
+"""One request's messages (pure): the private confirmation, the public approval message, its thread notes and
+reminders. Public messages never carry the full number or address."""
+
+from __future__ import annotations
+
+from ..domain.approval import ApprovalPolicy
+from ..domain.holdings import Holdings
+from ..domain.request import ErasureRequest, State
+from ..domain.target import TargetKind
+from .blocks import Blocks, Message, button, context, escape, group, header, section, slack_date, user
+from .words import (
+    NOUN,
+    STATE_LINES,
+    approve_button,
+    approvers_of,
+    describe_approvers,
+    describe_holdings,
+    due_text,
+    reason_text,
+)
+
+__all__ = [
+    "approval_message", "approval_recorded", "budget_note", "check_note", "closed_ephemeral", "confirmation",
+    "done_in_home", "reminder", "revealed", "submitted_ephemeral", "thread_note", "usage",
+]  # fmt: skip  # fmt: skip
+
+WHAT_GONG_DELETES = {
+    TargetKind.PHONE: "*What Gong will delete:* leads and contacts whose phone or mobile number matches, the "
+    "emails sent to or from them, and the calls they appear in.",
+    TargetKind.EMAIL: "*What Gong will delete:* emails sent to or from the address, calls where it appears (as a "
+    "lead, contact, attendee or speaker), and leads or contacts with the address.",
+}
+
+
+_CANNOT_UNDO = (
+    "*This cannot be undone.* Deletion is not immediate: it may take several hours.\n"
+    "Delete the person from your CRM and email system first, or Gong will import them again."
+)
+
+
+def usage() -> Message:
+    """`/gong-erase help`: what the command takes, with examples."""
+    text = (
+        "*Erase a person's data from Gong*\n"
+        "`/gong-erase <phone number> [reason or ticket]`, for example `/gong-erase +1 425 555 2671 DSR-1234`\n"
+        "`/gong-erase <email address> [reason or ticket]`, for example `/gong-erase jane.doe@example.com DSR-1234`\n"
+        "• Write the number with `+` and the country code; spaces, dashes and brackets are fine.\n"
+        "• No extensions (`ext. 12`): Gong would glue them onto the number.\n"
+        "• You confirm privately first; then the request is posted here for an approver, and only after "
+        "approval is anything sent to Gong.\n"
+        "`/gong-erase status <request id>` · the request's history (requester and approvers)\n"
+        "`/gong-erase list` · your requests, and for approvers everything waiting\n"
+        "`/gong-erase lookup <number or address>` · what became of earlier requests for it (approvers)"
+    )
+    return "How to use /gong-erase", [section(text)]
+
+
+def confirmation(request: ErasureRequest) -> Message:
+    """The requester's private check of exactly what will be erased."""
+    lines = [f"*You are about to request erasure of* `{escape(request.identifier or '')}`"]
+    if request.kind is TargetKind.PHONE:
+        lines.append(f"Written internationally: {request.display} · Country: {escape(request.country or 'unknown')}")
+    lines.append(f"*Reason:* {reason_text(request)}")
+    due = due_text(request, request.created_at)
+    if due:
+        lines.append(f"*Due:* {due}")
+    blocks: Blocks = [section("\n".join(lines))]
+    if not request.number_valid:
+        blocks.append(
+            section(
+                ":warning: *This number is possible but not valid* for its country: no phone line is known to "
+                "use it. Check it against the data subject's request before you submit."
+            )
+        )
+    blocks += [
+        section(WHAT_GONG_DELETES[request.kind] + "\n" + _CANNOT_UNDO),
+        context(
+            f"Request `{request.id}` · only you can see this · submitting posts it in this channel "
+            f"with the {NOUN[request.kind]} masked, for approval"
+        ),
+        {
+            "type": "actions",
+            "block_id": "erase_confirm",
+            "elements": [
+                button("erase_submit", "Submit for approval", request.id, "primary"),
+                button("erase_cancel", "Cancel", request.id),
+            ],
+        },
+    ]
+    return f"Confirm erase request {request.id}", blocks
+
+
+def submitted_ephemeral(request: ErasureRequest) -> Message:
+    """Replaces the requester's confirmation once the request is posted."""
+    return f"Request {request.id} submitted for approval", [
+        section(
+            f":outbox_tray: Request `{request.id}` for {request.masked} was posted in this channel for approval. "
+            "You'll see the outcome in its thread."
+        )
+    ]
+
+
+def closed_ephemeral(request: ErasureRequest) -> Message:
+    """Replaces the requester's confirmation once they cancelled it."""
+    line = STATE_LINES[request.state]
+    return f"Request {request.id}: {request.state.value}", [
+        section(f"{line}: request `{request.id}` for {request.masked}. Nothing was sent to Gong.")
+    ]
+
+
+def approval_recorded(request: ErasureRequest) -> Message:
+    """To an approver whose approval counted but did not yet decide."""
+    missing = request.required_approvals - len(request.approvals)
+    text = (
+        f":ballot_box_with_check: Your approval of `{request.id}` is recorded ({len(request.approvals)} of "
+        f"{request.required_approvals}). It needs {missing} more before anything is sent to Gong."
+    )
+    return text, [section(text)]
+
+
+_DONE_IN_HOME = {"erase_approve": "approved: the erase is on its way to Gong", "erase_reject": "rejected"}
+
+
+def done_in_home(action_id: str, request_id: str) -> Message:
+    """Atop the Home tab, after a click there that needs no other answer."""
+    text = f":white_check_mark: `{request_id}` {_DONE_IN_HOME.get(action_id, 'updated')}."
+    return text, [section(text)]
+
+
+def approval_message(request: ErasureRequest, policy: ApprovalPolicy, now: float | None = None) -> Message:
+    """The public request: masked number, escaped reason, approvals so far, and buttons while pending."""
+    approvals = approvers_of(request) or "none yet"
+    fields = [f"*Requested by*\n{user(request.requester)}"]
+    if request.kind is TargetKind.PHONE:
+        fields += [f"*Phone number*\n{request.masked}", f"*Country*\n{escape(request.country or 'unknown')}"]
+    else:
+        fields.append(f"*Email address*\n{escape(request.masked)}")
+    fields += [
+        f"*Reason*\n{reason_text(request)}",
+        f"*Approvals*\n{len(request.approvals)} of {request.required_approvals} needed: {approvals}",
+        f"*Who can approve*\n{describe_approvers(policy)}",
+    ]
+    due = due_text(request, now)
+    if due:
+        fields.append(f"*Due*\n{due}")
+    blocks: Blocks = [
+        header(f"Gong erase request {request.id}"),
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": field} for field in fields]},
+        section(f"*Status:* {_status_line(request)}"),
+    ]
+    if not request.number_valid:
+        blocks.append(context(":warning: The number is possible but not valid for its country."))
+    if request.state is State.PENDING:
+        blocks.append(section(_preview_line(request)[:3000]))
+        approve = approve_button(request)
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "erase_decide",
+                "elements": [
+                    approve,
+                    button("erase_reject", "Reject", request.id, "danger"),
+                    button("erase_show_number", f"Show {NOUN[request.kind]}", request.id),
+                    button("erase_cancel", "Cancel request", request.id),
+                ],
+            }
+        )
+        blocks.append(context(f"Expires {slack_date(request.expires_at)} if not approved."))
+    return f"Gong erase request {request.id} ({request.state.value})", blocks
+
+
+def _status_line(request: ErasureRequest) -> str:
+    line = STATE_LINES[request.state]
+    who = f" by {user(request.decided_by)}" if request.decided_by else ""
+    if request.state is State.REJECTED:
+        return f"{line}{who}"
+    if request.state in {State.APPROVED, State.SUBMITTED, State.FAILED, State.VERIFIED, State.UNVERIFIED}:
+        approvers = approvers_of(request)
+        suffix = f" · Gong requestId `{escape(request.gong_request_id)}`" if request.gong_request_id else ""
+        if request.state is State.VERIFIED and request.checked_at:
+            suffix += f" · checked {slack_date(request.checked_at)}"
+        elif request.state is State.SUBMITTED and request.next_check_at:
+            suffix += f" · next check {slack_date(request.next_check_at)}"
+        return f"{line} · approved by {approvers}{suffix}"
+    return line
+
+
+def _preview_line(request: ErasureRequest) -> str:
+    noun = NOUN[request.kind]
+    if request.preview_error:
+        return f":warning: *Preview unavailable:* {escape(request.preview_error)}. Approvers can still decide."
+    if request.preview is None:
+        return f":mag: Looking up what Gong holds for this {noun}…"
+    if request.preview.empty:
+        return (
+            f":information_source: *Gong holds nothing for this {noun}* right now. Approvers may reject the "
+            "request, or approve it anyway (data can arrive later from your CRM or email)."
+        )
+    return f":mag: *What Gong holds for this {noun}:* {describe_holdings(request.preview)}"
+
+
+def budget_note(request: ErasureRequest, resume_at: float) -> Message:
+    """Said once in the thread when the day's Gong API allowance is spent and the erase must wait."""
+    text = (
+        f":hourglass: Approved, but today's Gong API allowance is used up. The erase for {request.masked} "
+        f"will be sent automatically when it renews, {slack_date(resume_at)}. Nothing else is needed."
+    )
+    return "Waiting for Gong's daily API allowance", [section(text)]
+
+
+def check_note(request: ErasureRequest, error: str | None) -> Message:
+    """A verification lookup's result, told in the thread: verified, still there (next check), or given up."""
+    checked = slack_date(request.checked_at) if request.checked_at else "just now"
+    gong_id = f"`{escape(request.gong_request_id)}`" if request.gong_request_id else "_not returned_"
+    found = (
+        f"couldn't check ({escape(error)})"
+        if error
+        else f"Gong still held {describe_holdings(request.remaining or Holdings())}"
+    )
+    if request.state is State.VERIFIED:
+        text = f":white_check_mark: *Verified erased:* Gong holds nothing for {request.masked} any more ({checked})."
+    elif request.state is State.UNVERIFIED:
+        text = (
+            f":warning: *Not verified.* At the last check ({checked}) {found}. Contact Gong support "
+            f"(help@gong.io) with requestId {gong_id}."
+        )
+    else:
+        upcoming = f" Next check {slack_date(request.next_check_at)}." if request.next_check_at else ""
+        text = f":hourglass: Checked {checked}: {found}. Gong deletes over hours, so this can be expected.{upcoming}"
+    return text.split("\n", 1)[0][:150], [section(text[:3000])]
+
+
+def reminder(request: ErasureRequest, policy: ApprovalPolicy, nudge: int, now: float | None = None) -> Message:
+    """A nudge in the thread for the approvers who have not approved yet."""
+    waiting = [user(u) for u in sorted(policy.users) if u not in request.approvals]
+    waiting += [group(g) for g in sorted(policy.groups)]
+    missing = request.required_approvals - len(request.approvals)
+    text = (
+        f":bell: {' '.join(waiting)}: request `{request.id}` for {request.masked} still needs {missing} "
+        f"approval{'s' * (missing != 1)}. It expires {slack_date(request.expires_at)}."
+    )
+    due = due_text(request, now)
+    if due:
+        text += f"\n*Due:* {due}"
+    if nudge > 1:
+        text += f" (reminder {nudge})"
+    return f"Reminder: request {request.id} is waiting for approval", [section(text[:3000])]
+
+
+def revealed(request: ErasureRequest) -> Message:
+    """The full identifier, for one approver's eyes (ephemeral), to check against their ticket."""
+    if request.kind is TargetKind.PHONE:
+        shown = f"`{request.display}` (as Gong gets it: `{request.identifier}`)"
+    else:
+        shown = f"`{escape(request.identifier or '')}`"
+    return f"Request {request.id}", [
+        section(
+            f":eyes: Request `{request.id}` is for {shown}. Only you can see this; it was recorded in the "
+            "audit log that you looked."
+        )
+    ]
+
+
+def thread_note(request: ErasureRequest) -> Message:
+    """The reply under the approval message telling what became of the request."""
+    if request.state is State.SUBMITTED:
+        request_id = f"`{escape(request.gong_request_id)}`" if request.gong_request_id else "_not returned_"
+        text = (
+            f":white_check_mark: Gong accepted the erase request for {request.masked}.\n"
+            f"Gong requestId: {request_id}\n"
+            "Gong deletes asynchronously: it may take several hours before the data is gone."
+        )
+    elif request.state is State.FAILED:
+        text = f":x: The erase request for {request.masked} failed: {escape(request.failure or 'unknown error')}"
+        if request.gong_errors:
+            text += "\nGong said: " + "; ".join(f"`{escape(error)}`" for error in request.gong_errors)
+        if request.gong_request_id:
+            text += f"\nGong requestId: `{escape(request.gong_request_id)}`"
+    elif request.state is State.REJECTED:
+        text = f":no_entry: Rejected by {user(str(request.decided_by))}. Nothing was sent to Gong."
+    elif request.state is State.CANCELLED:
+        text = f":heavy_minus_sign: Cancelled by {user(str(request.decided_by))}. Nothing was sent to Gong."
+    elif request.state is State.EXPIRED:
+        text = ":hourglass: This request expired before it was approved. Nothing was sent to Gong."
+    else:
+        text = f"Request `{request.id}` is {request.state.value}."
+    return text.split("\n", 1)[0][:150], [section(text[:3000])]

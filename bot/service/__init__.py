@@ -1,0 +1,23 @@
+"""Use cases: the decisions that change a request, the queries that read it, the Home tab, the job handlers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .decisions import Decisions
+from .home import Home
+from .ports import Slack
+from .queries import Queries
+
+__all__ = ["Services"]
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the listeners may call: the use cases, the Slack port to answer privately, and the channel rule."""
+
+    decisions: Decisions
+    queries: Queries
+    home: Home
+    slack: Slack
+    channels: frozenset[str] | None  # GONG_ERASE_CHANNELS; None: any channel

@@ -1,0 +1,208 @@
+"""The decisions people make, each one transaction: read the request, ask the domain, write the move and the jobs
+it causes. Whoever loses a race reads the new state and is refused (Closed), and nothing changes."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+
+from ..adapters.store import Store, Tx
+from ..domain.approval import ApprovalPolicy, count_approval
+from ..domain.audit import AuditEvent
+from ..domain.deadlines import Regime, find_deadline
+from ..domain.integrity import identifier_hash
+from ..domain.jobs import Kind
+from ..domain.request import OPEN, ErasureRequest, Event, State, is_expired
+from ..domain.target import EraseCommand
+from ..errors import Closed, NotAllowed, NotFound, Refusal, Why
+from .ports import Directory
+
+__all__ = ["Approved", "Decisions", "approver_groups", "load", "new_request_id"]
+
+log = logging.getLogger(__name__)
+
+_ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U to misread
+
+
+def new_request_id() -> str:
+    """`ER-` and eight characters nobody misreads."""
+    return "ER-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(8))
+
+
+def load(store: Store | Tx, request_id: str) -> ErasureRequest:
+    """The request, or NotFound for the person who asked."""
+    request = store.get_request(request_id)
+    if request is None:
+        raise NotFound(Why.UNKNOWN_REQUEST)
+    return request
+
+
+def approver_groups(policy: ApprovalPolicy, directory: Directory, actor: str) -> frozenset[str]:
+    """The approver groups of `actor`, asking Slack only when they matter (not for a listed approver)."""
+    return directory.groups_of(actor) if policy.needs_groups(actor) else frozenset()
+
+
+@dataclass(frozen=True)
+class Approved:
+    """An approval click that counted; `decided` when it was the last one needed."""
+
+    request: ErasureRequest
+    decided: bool
+
+
+class Decisions:
+    """The use cases behind the slash command and the buttons."""
+
+    def __init__(
+        self,
+        store: Store,
+        policy: ApprovalPolicy,
+        directory: Directory,
+        *,
+        ttl: int,
+        hash_key: str = "",
+        default_regime: Regime | None = Regime.GDPR,
+        clock: Callable[[], float] = time.time,
+        wake: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.store = store
+        self.policy = policy
+        self.directory = directory
+        self.ttl = ttl
+        self.hash_key = hash_key  # for the keyed hash that outlives the identifier; "" in unit tests only
+        self.default_regime = default_regime
+        self.clock = clock
+        self.wake = wake  # tells this process's worker there is new work, so it need not wait for a poll
+
+    def start(
+        self, command: EraseCommand, *, requester: str, channel: str, team: str, trigger_id: str
+    ) -> ErasureRequest:
+        """A private draft for the requester to confirm; a repeated delivery of one command gives the same draft."""
+        now = self.clock()
+        deadline = find_deadline(command.reason, now, self.default_regime)
+        target = command.target
+        with self.store.transaction() as tx:
+            existing = tx.find_by_trigger(trigger_id) if trigger_id else None
+            if existing is not None:
+                return existing
+            request = ErasureRequest(
+                id=new_request_id(), state=State.DRAFT, kind=target.kind, identifier=target.identifier,
+                masked=target.masked, display=target.display, country=target.country, number_valid=target.valid,
+                identifier_hash=identifier_hash(self.hash_key, target.kind, target.identifier) if self.hash_key
+                else None,
+                reason=command.reason, deadline=deadline, requester=requester, channel=channel, created_at=now,
+                expires_at=now + self.ttl, required_approvals=self.policy.required,
+            )  # fmt: skip
+            tx.insert_request(request, trigger_id=trigger_id, team=team)
+        log.info("request %s drafted by %s for %s", request.id, requester, request.masked)
+        return request
+
+    def submit(self, request_id: str, actor: str, response_url: str) -> ErasureRequest:
+        """The requester confirms: the request goes public for approval (posting is a job)."""
+        self._expire_if_due(request_id)
+        now = self.clock()
+        with self.store.transaction() as tx:
+            request = load(tx, request_id)
+            if actor != request.requester:
+                raise NotAllowed(Why.NOT_REQUESTER_SUBMIT, requester=request.requester)
+            self._refuse_if_closed(request, {State.DRAFT}, now)
+            tx.move(request, Event.SUBMIT, actor=actor, now=now,
+                    payloads={Kind.POST_APPROVAL: {"response_url": response_url}})  # fmt: skip
+        self.wake()
+        log.info("request %s submitted for approval", request.id)
+        return load(self.store, request_id)
+
+    def approve(self, request_id: str, actor: str) -> Approved:
+        """One approval; the one that reaches the required number decides, and causes the one erase."""
+        groups = self.groups_of(actor)
+        self._expire_if_due(request_id)
+        now = self.clock()
+        with self.store.transaction() as tx:
+            request = load(tx, request_id)
+            self.policy.check_approver(actor, request.requester, groups)
+            self._refuse_if_closed(request, {State.PENDING}, now)
+            outcome = count_approval(request.state, request.approvals, actor, request.required_approvals)
+            if not outcome.newly_recorded:
+                raise Refusal(Why.ALREADY_APPROVED, waiting=request.required_approvals - len(request.approvals))
+            tx.add_approval(request.id, actor, now)
+            tx.note(request, AuditEvent.APPROVAL, actor=actor, now=now)
+            if outcome.decided:
+                tx.move(request, Event.APPROVE, actor=actor, now=now, decided_at=now)
+        self.wake()
+        log.info("request %s approved by %s%s", request.id, actor, " (decided)" if outcome.decided else "")
+        return Approved(request=load(self.store, request_id), decided=outcome.decided)
+
+    def reject(self, request_id: str, actor: str) -> ErasureRequest:
+        """An approver turns the request down; nothing reaches Gong."""
+        groups = self.groups_of(actor)
+        self._expire_if_due(request_id)
+        now = self.clock()
+        with self.store.transaction() as tx:
+            request = load(tx, request_id)
+            if not self.policy.is_approver(actor, groups):
+                raise NotAllowed(Why.NOT_APPROVER_REJECT)
+            self._refuse_if_closed(request, {State.PENDING}, now)
+            self._close(tx, request, Event.REJECT, actor, now)
+        self.wake()
+        log.info("request %s rejected by %s", request.id, actor)
+        return load(self.store, request_id)
+
+    def cancel(self, request_id: str, actor: str) -> ErasureRequest:
+        """The requester withdraws a draft or a pending request."""
+        self._expire_if_due(request_id)
+        now = self.clock()
+        with self.store.transaction() as tx:
+            request = load(tx, request_id)
+            if actor != request.requester:
+                raise NotAllowed(Why.NOT_REQUESTER_CANCEL, requester=request.requester)
+            self._refuse_if_closed(request, OPEN, now)
+            self._close(tx, request, Event.CANCEL, actor, now)
+        self.wake()
+        log.info("request %s cancelled by its requester", request.id)
+        return load(self.store, request_id)
+
+    def expire_due(self) -> list[str]:
+        """Expire every open request past its TTL, so its message says so without anyone clicking."""
+        expired = []
+        for request_id in self.store.due_for_expiry(self.clock()):
+            now = self.clock()
+            with self.store.transaction() as tx:
+                request = tx.get_request(request_id)
+                if request is None or request.state not in OPEN or not is_expired(request.created_at, self.ttl, now):
+                    continue
+                self._close(tx, request, Event.EXPIRE, "bot", now)
+                expired.append(request_id)
+        if expired:
+            self.wake()
+            log.info("expired %d request(s) past their TTL", len(expired))
+        return expired
+
+    def groups_of(self, actor: str) -> frozenset[str]:
+        """The approver groups of `actor` (see approver_groups)."""
+        return approver_groups(self.policy, self.directory, actor)
+
+    def _close(self, tx: Tx, request: ErasureRequest, event: Event, actor: str, now: float) -> None:
+        """End an open request; the domain's table says who is told."""
+        decided_by = None if actor == "bot" else actor
+        tx.move(request, event, actor=actor, now=now, decided_by=decided_by, decided_at=now)
+
+    def _refuse_if_closed(self, request: ErasureRequest, allowed: Collection[State], now: float) -> None:
+        if request.state not in allowed:
+            raise Closed(Why.CLOSED, state=request.state.value)
+        if is_expired(request.created_at, self.ttl, now):
+            # Expired a moment ago, after _expire_if_due looked: refuse now; the sweeper records it.
+            raise Closed(Why.CLOSED, state=State.EXPIRED.value)
+
+    def _expire_if_due(self, request_id: str) -> None:
+        """Record an open request's expiry in its own transaction, so a refused click still leaves it expired."""
+        now = self.clock()
+        with self.store.transaction() as tx:
+            request = tx.get_request(request_id)
+            expired = request is not None and request.state in OPEN and is_expired(request.created_at, self.ttl, now)
+            if request is not None and expired:
+                self._close(tx, request, Event.EXPIRE, "bot", now)
+        if expired:
+            self.wake()

@@ -1,0 +1,61 @@
+"""Calling Gong within the shared budget: take a slot, wait out a 429 deployment-wide, say once when the day's
+allowance is spent, and audit what each call came back with."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from ...domain.audit import AuditEvent
+from ...domain.budget import Slot
+from ...domain.jobs import Job, Kind
+from ...domain.request import ErasureRequest
+from .context import JobContext
+
+__all__ = ["MAX_RATE_LIMITED", "pause_after_429", "record_attempt", "take_slot", "wait_for_budget"]
+
+log = logging.getLogger(__name__)
+
+MAX_RATE_LIMITED = 100  # 429s one job sits out before it gives up
+
+
+def take_slot(ctx: JobContext) -> Slot:
+    """A slot in the shared Gong budget; short waits are slept here, long ones go back to the job table."""
+    while True:
+        slot = ctx.budget.acquire()
+        if slot.acquired or slot.daily_exhausted or slot.wait > 1.5 or ctx.stopping.is_set():
+            return slot
+        ctx.stopping.wait(slot.wait)
+
+
+def pause_after_429(ctx: JobContext, retry_after: float | None, limited: int) -> float:
+    """Hold every process's Gong calls for Gong's Retry-After, capped (missing or unreadable: our own backoff
+    of at least a second, as Gong counts calls per second); returns that wait. The limit is the company's."""
+    cap = ctx.retry.retry_after_cap
+    wait = max(1.0, ctx.retry.delay(limited)) if retry_after is None else min(cap, retry_after)
+    ctx.budget.pause(ctx.clock() + wait)
+    return wait
+
+
+def wait_for_budget(ctx: JobContext, job: Job, request: ErasureRequest, slot: Slot) -> None:
+    """Put the erase back until the budget allows it; the first time the day's budget is spent, say so."""
+    now = ctx.clock()
+    resume_at = now + slot.wait
+    payload = dict(job.payload)
+    with ctx.store.transaction() as tx:
+        if slot.daily_exhausted and not payload.get("budget_noted"):
+            payload["budget_noted"] = True
+            tx.note(request, AuditEvent.BUDGET_SPENT, actor="bot", now=now, detail={"resume_at": resume_at},
+                    payloads={Kind.THREAD_NOTE: {"note": "daily_budget", "resume_at": resume_at}})  # fmt: skip
+        tx.retry(job, now, run_at=resume_at, error="waiting for the Gong call budget", payload=payload)
+    if slot.daily_exhausted:
+        ctx.wake()
+        log.warning("request %s: Gong's daily call budget is spent; resuming at %s", request.id,
+                    time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(resume_at)))  # fmt: skip
+
+
+def record_attempt(ctx: JobContext, request: ErasureRequest, detail: dict[str, object], started: float) -> None:
+    """Audit what one erase call came back with, and how long it took."""
+    detail["elapsed_ms"] = int((time.monotonic() - started) * 1000)
+    with ctx.store.transaction() as tx:
+        tx.note(request, AuditEvent.GONG_ATTEMPT, actor="gong", now=ctx.clock(), detail=detail)

@@ -1,0 +1,63 @@
+"""The small interfaces the use cases need from the outside world; adapters implement them, tests may fake them."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from ..domain.budget import Slot
+from ..domain.gong import GongAccepted, GongLookup
+from ..domain.target import TargetKind
+
+__all__ = ["Budget", "Directory", "Gong", "Slack"]
+
+
+class Gong(Protocol):
+    """Gong's Data Privacy API; raises GongRateLimited, GongUnavailable or GongRejected."""
+
+    def erase(self, kind: TargetKind, identifier: str) -> GongAccepted:
+        """Ask Gong to erase everything it holds for the identifier."""
+        ...
+
+    def lookup(self, kind: TargetKind, identifier: str) -> GongLookup:
+        """Ask Gong what it holds for the identifier."""
+        ...
+
+
+class Budget(Protocol):
+    """Gong's rate and daily limits, shared by every process of the deployment."""
+
+    def acquire(self) -> Slot:
+        """A slot for one call now, or how long to wait."""
+        ...
+
+    def pause(self, until: float) -> None:
+        """No process calls Gong before `until` (Gong asked for it with a 429)."""
+        ...
+
+
+class Slack(Protocol):
+    """The Slack Web API as the bot uses it; every failure is a SlackError."""
+
+    def post_message(self, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None = None) -> str:
+        """Post in a channel (or a thread); the message's ts."""
+        ...
+
+    def update_message(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        """Replace one of the bot's messages."""
+        ...
+
+    def respond(self, response_url: str, text: str, blocks: list[dict[str, Any]], replace: bool | None = None) -> None:
+        """Answer privately through an interaction's response_url."""
+        ...
+
+    def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        """Publish one person's App Home tab."""
+        ...
+
+
+class Directory(Protocol):
+    """Who belongs to which approver group."""
+
+    def groups_of(self, user_id: str) -> frozenset[str]:
+        """The configured approver groups `user_id` is in; SlackError when Slack cannot say."""
+        ...
