@@ -47,6 +47,13 @@ class Bot:
     services: Services
     worker: Worker
     store: Store
+    gong: GongClient
+
+    def close(self, grace: float = 20.0) -> None:
+        """Stop the worker (running jobs get `grace` seconds), then close the connections this process holds."""
+        self.worker.stop(grace)
+        self.gong.close()
+        self.store.close()
 
 
 def bootstrap(
@@ -84,7 +91,8 @@ def bootstrap(
     )  # fmt: skip
     worker = Worker(ctx, doorbell=doorbell, lease=settings.job_lease, poll_interval=settings.poll_interval,
                     expire=decisions.expire_due)  # fmt: skip
-    return Bot(app=_bolt_app(settings, slack_client, services), services=services, worker=worker, store=store)
+    app = _bolt_app(settings, slack_client, services)
+    return Bot(app=app, services=services, worker=worker, store=store, gong=gong)
 
 
 def _bolt_app(settings: Settings, client: WebClient, services: Services) -> App:

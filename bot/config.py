@@ -58,6 +58,7 @@ class Settings:
 
     @property
     def socket_mode(self) -> bool:
+        """An app-level token means Socket Mode: no public URL, no signing secret."""
         return bool(self.slack_app_token)
 
     @classmethod
@@ -138,6 +139,7 @@ class AuditSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> AuditSettings:
+        """GONG_ERASE_DB, GONG_ERASE_ENV and GONG_ERASE_HASH_KEY; ConfigError listing what is wrong."""
         env = _Reader(os.environ if environ is None else environ)
         production, hash_key = env.proof_key()
         if env.problems:

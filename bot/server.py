@@ -30,6 +30,7 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         super().__init__()
 
     def load_config(self) -> None:
+        """gunicorn's settings: gthread workers, no access log (URLs and bodies stay out of it)."""
         options: dict[str, Any] = {
             "bind": f"0.0.0.0:{self.settings.port}",
             "workers": self.settings.web_concurrency,
@@ -53,13 +54,14 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Any:
+        """In each worker process: build the bot, start its job worker, serve its WSGI app."""
         self.bot = bootstrap(self.settings)
         self.bot.worker.start()
         return make_wsgi(self.bot.app, self.settings.slack_signing_secret)
 
     def _worker_exit(self, server: Any, worker: Any) -> None:
         if self.bot is not None:
-            self.bot.worker.stop(SHUTDOWN_GRACE)
+            self.bot.close(SHUTDOWN_GRACE)
 
 
 def serve_http(settings: Settings) -> None:
@@ -86,4 +88,4 @@ def serve_socket_mode(settings: Settings) -> None:
     stop.wait()
     log.info("shutting down")
     handler.close()  # type: ignore[no-untyped-call]
-    bot.worker.stop(SHUTDOWN_GRACE)
+    bot.close(SHUTDOWN_GRACE)

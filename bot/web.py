@@ -18,6 +18,7 @@ StartResponse = Callable[..., Any]
 
 
 def make_wsgi(app: App, signing_secret: str) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+    """/healthz, and /slack/events for Bolt once the Slack signature has been checked here."""
     bolt = SlackRequestHandler(app)
     verifier = SignatureVerifier(signing_secret)
 

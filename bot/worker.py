@@ -124,6 +124,12 @@ class Worker:
             log.warning("job %d (%s) lost its lease while crashing; another worker owns it now", job.id, job.kind)
 
     def _loop(self, owner: str) -> None:
+        try:
+            self._claim_until_stopped(owner)
+        finally:
+            self.ctx.store.close()  # this thread's connection
+
+    def _claim_until_stopped(self, owner: str) -> None:
         last_sweep = 0.0
         while not self.ctx.stopping.is_set():
             try:

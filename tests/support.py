@@ -130,6 +130,7 @@ class SignedSlack:
     url: str
     slack: FakeSlack
     secret: str = SIGNING_SECRET
+    client: httpx.Client | None = None  # e.g. on httpx.WSGITransport, to reach a bot built in this process
     _triggers = itertools.count(1)
 
     def post(self, body: bytes, timestamp: str | None = None, signature: str | None = None,
@@ -141,6 +142,8 @@ class SignedSlack:
             "X-Slack-Signature": sign(body, timestamp, self.secret) if signature is None else signature,
             **(headers or {}),
         }
+        if self.client is not None:
+            return self.client.post(self.url + "/slack/events", content=body, headers=sent, timeout=10)
         return httpx.post(self.url + "/slack/events", content=body, headers=sent, timeout=10)
 
     def command_body(self, text: str, user: str = REQUESTER, channel: str = CHANNEL,

@@ -10,6 +10,8 @@ from ..errors import InputRejected, Why
 
 
 class Regime(StrEnum):
+    """The law a deletion request is made under, which sets how long the erasure may take."""
+
     GDPR = "gdpr"  # Art. 12(3): without undue delay, within one month; we count 30 days
     CCPA = "ccpa"  # Cal. Civ. Code 1798.130: 45 days
 

@@ -22,6 +22,7 @@ class EmailAddress:
 
     @property
     def masked(self) -> str:
+        """The address as channels see it."""
         return mask_email(self.address)
 
 

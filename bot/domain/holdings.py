@@ -10,6 +10,8 @@ from typing import Any
 
 @dataclass(frozen=True)
 class CrmRecords:
+    """How many leads and contacts one CRM system holds for the identifier."""
+
     system: str
     leads: int
     contacts: int
@@ -31,10 +33,12 @@ class Holdings:
 
     @property
     def empty(self) -> bool:
+        """Gong holds nothing for the identifier."""
         return self.references == 0
 
     @property
     def references(self) -> int:
+        """How many objects in Gong mention the identifier."""
         records = sum(r.leads + r.contacts for r in self.crm)
         return self.calls + self.emails + self.meetings + self.engagements + records + self.matching_number_count
 

@@ -37,6 +37,7 @@ class PhoneNumber:
 
     @property
     def masked(self) -> str:
+        """The number as channels see it."""
         return mask_number(self)
 
 

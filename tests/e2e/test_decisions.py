@@ -58,6 +58,7 @@ def test_two_of_m_needs_two_distinct_approvers(
 def test_reject_closes_the_request_without_calling_gong(
     slack_user: SignedSlack, fake_slack: FakeSlack, fake_gong: FakeGong, bot: BotProcess
 ) -> None:
+    """Only approvers reject; a rejection closes the request, names who rejected it, and nothing reaches Gong."""
     typed, e164 = fresh_number()
     parent = submit_request(slack_user, typed)
     request_id = button_value(parent.blocks, "erase_reject")
@@ -80,6 +81,7 @@ def test_reject_closes_the_request_without_calling_gong(
 def test_requester_can_cancel_while_pending_and_others_cannot(
     slack_user: SignedSlack, fake_slack: FakeSlack, fake_gong: FakeGong
 ) -> None:
+    """The requester may withdraw a pending request; anyone else's Cancel is refused and changes nothing."""
     typed, e164 = fresh_number()
     parent = submit_request(slack_user, typed)
     request_id = button_value(parent.blocks, "erase_cancel")
@@ -111,6 +113,7 @@ def test_expired_request_shows_it_by_itself_and_cannot_be_approved(
 
 
 def test_self_approval_when_allowed(start_bot: BotFactory, fake_slack: FakeSlack, fake_gong: FakeGong) -> None:
+    """With GONG_ERASE_ALLOW_SELF_APPROVAL an approver may approve their own request, and it is erased."""
     bot = start_bot(GONG_ERASE_ALLOW_SELF_APPROVAL="true")
     user = SignedSlack(bot.url, fake_slack)
     typed, e164 = fresh_number()

@@ -66,6 +66,7 @@ def test_slack_linked_addresses_are_understood(slack_user: SignedSlack) -> None:
 def test_an_address_gong_cannot_match_is_refused_and_nothing_is_recorded(
     slack_user: SignedSlack, bot: BotProcess
 ) -> None:
+    """Addresses Gong could not match get the accepted form privately; no request is recorded."""
     before = request_count(bot)
     for typed in ("jane@localhost", "jane.doe@", '"jane doe"@example.com'):
         ack = slack_user.command(f"{typed} DSR-1")

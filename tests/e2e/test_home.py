@@ -25,6 +25,7 @@ from tests.support import (
 def test_opening_the_tab_shows_what_waits_to_approvers_and_own_requests_to_everyone(
     slack_user: SignedSlack, fake_slack: FakeSlack
 ) -> None:
+    """Approvers see what waits, with buttons; everyone sees their own requests; never the full number."""
     typed, e164 = fresh_number()
     parent = submit_request(slack_user, typed, reason="DSR-HOME")
     request_id = button_value(parent.blocks, "erase_approve")
@@ -66,6 +67,7 @@ def test_approving_in_the_tab_erases_once_updates_the_channel_and_the_tab(
 def test_someone_who_may_not_approve_is_refused_in_the_tab_and_nothing_changes(
     slack_user: SignedSlack, fake_slack: FakeSlack, bot: BotProcess
 ) -> None:
+    """A non-approver's (or the requester's) Approve in the Home tab is refused atop the tab; nothing changes."""
     typed, _ = fresh_number()
     parent = submit_request(slack_user, typed)
     request_id = button_value(parent.blocks, "erase_approve")

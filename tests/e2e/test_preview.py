@@ -54,6 +54,7 @@ def test_the_approval_message_shows_what_gong_holds_counts_and_masks_only(
 def test_nothing_held_or_partial_data_is_said_plainly(
     slack_user: SignedSlack, fake_slack: FakeSlack, fake_gong: FakeGong, answer: dict[str, object], says: str
 ) -> None:
+    """The preview says plainly when Gong holds nothing, and summarises partial answers."""
     typed, e164 = fresh_number()
     fake_gong.hold(e164, answer)
     parent = submit_request(slack_user, typed)
@@ -82,6 +83,7 @@ def test_preview_unavailable_says_why_and_the_flow_goes_on(
 def test_a_rate_limited_preview_waits_and_then_arrives(
     slack_user: SignedSlack, fake_slack: FakeSlack, fake_gong: FakeGong
 ) -> None:
+    """A preview that draws a 429 waits Gong's Retry-After, then shows what Gong holds."""
     typed, e164 = fresh_number()
     fake_gong.hold(e164, references(calls=1))
     fake_gong.script_lookup(e164, Reply(429, {"errors": ["limit"]}, {"Retry-After": "1"}))

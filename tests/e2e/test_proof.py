@@ -153,6 +153,7 @@ def test_audit_lookup_on_the_command_line(final_bot: BotProcess, fake_slack: Fak
 def test_without_a_key_outside_production_a_key_file_is_made_beside_the_database(
     start_bot: BotFactory, fake_slack: FakeSlack
 ) -> None:
+    """Outside production a 0600 key file is made beside the database, with a warning, and proofs use it."""
     bot = start_bot(GONG_ERASE_HASH_KEY="")
     key_file = Path(bot.env["GONG_ERASE_DB"] + ".hashkey")
     assert key_file.exists() and oct(key_file.stat().st_mode & 0o777) == "0o600"

@@ -25,6 +25,7 @@ from tests.support import (
 
 @pytest.mark.parametrize("text", ["", "help", "  HELP "])
 def test_empty_or_help_shows_usage_privately(slack_user: SignedSlack, bot: BotProcess, text: str) -> None:
+    """An empty command or `help` shows the usage privately and records nothing."""
     before = request_count(bot)
     ack = slack_user.command(text)
     assert ack["response_type"] == "ephemeral"
@@ -56,12 +57,14 @@ def test_bad_numbers_are_refused_privately_and_record_nothing(
 
 
 def test_possible_but_invalid_number_gets_a_visible_warning(slack_user: SignedSlack) -> None:
+    """A number of the right length that its country does not use is allowed, with a warning."""
     ack = slack_user.command("+1 200 555 2671 DSR-2")
     assert "possible but not valid" in all_text(ack["blocks"])
     assert button_value(ack["blocks"], "erase_submit").startswith("ER-")
 
 
 def test_only_the_requester_can_submit(slack_user: SignedSlack, fake_slack: FakeSlack, bot: BotProcess) -> None:
+    """Someone else's Submit on a draft is refused, naming the requester; the draft stays a draft."""
     typed, _ = fresh_number()
     request_id = button_value(slack_user.command(typed)["blocks"], "erase_submit")
     _, url = slack_user.click("erase_submit", request_id, OUTSIDER, ephemeral=True)
@@ -73,6 +76,7 @@ def test_only_the_requester_can_submit(slack_user: SignedSlack, fake_slack: Fake
 def test_cancelling_the_private_confirmation_replaces_it(
     slack_user: SignedSlack, fake_slack: FakeSlack, bot: BotProcess, fake_gong: FakeGong
 ) -> None:
+    """Cancel replaces the private confirmation; a late Submit of it is refused and nothing is posted."""
     typed, e164 = fresh_number()
     request_id = button_value(slack_user.command(typed)["blocks"], "erase_submit")
     _, url = slack_user.click("erase_cancel", request_id, REQUESTER, ephemeral=True)
@@ -98,6 +102,7 @@ def test_self_approval_is_refused(slack_user: SignedSlack, fake_slack: FakeSlack
 
 
 def test_unknown_request_id_is_refused(slack_user: SignedSlack, fake_slack: FakeSlack) -> None:
+    """A button carrying no known request id (or something else entirely) is refused with what to do."""
     for value in ["ER-ZZZZZZZZ", "+14255552671", "'; DROP TABLE requests; --"]:
         _, url = slack_user.click("erase_approve", value, APPROVER)
         refusal = fake_slack.wait_for(lambda url=url: fake_slack.responded(url), what="refusal")
@@ -105,6 +110,7 @@ def test_unknown_request_id_is_refused(slack_user: SignedSlack, fake_slack: Fake
 
 
 def test_channel_outside_the_allowed_list_is_refused(start_bot: BotFactory, fake_slack: FakeSlack) -> None:
+    """GONG_ERASE_CHANNELS by ID or name: other channels are refused and nothing is recorded."""
     restricted = start_bot(GONG_ERASE_CHANNELS=f"{CHANNEL} #legal")
     user = SignedSlack(restricted.url, fake_slack)
     typed, _ = fresh_number()

@@ -59,6 +59,7 @@ def test_pending_request_nudges_with_backoff_until_it_expires(nudging_bot: BotPr
 
 
 def test_a_decided_request_is_not_nudged_again(nudging_bot: BotProcess, fake_slack: FakeSlack) -> None:
+    """Once a request is decided its approvers are not reminded again."""
     user = SignedSlack(nudging_bot.url, fake_slack)
     parent = submit_request(user, fresh_number()[0])
     request_id = button_value(parent.blocks, "erase_approve")
@@ -87,6 +88,7 @@ def test_a_deadline_two_days_away_is_shown_and_nudged_every_interval(
 
 
 def test_an_overdue_request_says_so(nudging_bot: BotProcess, fake_slack: FakeSlack) -> None:
+    """A deadline already past is shown as overdue, with the law it comes from."""
     user = SignedSlack(nudging_bot.url, fake_slack)
     received = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 50 * 86400))
     parent = submit_request(user, fresh_number()[0], reason=f"DSR-10 received:{received} ccpa")
@@ -94,6 +96,7 @@ def test_an_overdue_request_says_so(nudging_bot: BotProcess, fake_slack: FakeSla
 
 
 def test_a_date_in_the_future_is_refused(nudging_bot: BotProcess, fake_slack: FakeSlack) -> None:
+    """A `received:` date in the future is refused privately, with no buttons to go on."""
     user = SignedSlack(nudging_bot.url, fake_slack)
     tomorrow = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 86400))
     ack = user.command(f"{fresh_number()[0]} DSR-11 received:{tomorrow}")

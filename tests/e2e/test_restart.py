@@ -24,6 +24,7 @@ from tests.support import (
 def test_killed_mid_call_the_erase_completes_after_restart(
     start_bot: BotFactory, fake_slack: FakeSlack, fake_gong: FakeGong
 ) -> None:
+    """kill -9 mid-call: after restart the erase is repeated (both calls audited) and reported once."""
     settings = {"GONG_TIMEOUT": "3", "GONG_ERASE_JOB_LEASE": "4"}
     first = start_bot(**settings)
     user = SignedSlack(first.url, fake_slack)

@@ -26,6 +26,7 @@ from tests.support import BotProcess, SignedSlack, fresh_number, request_count, 
 def test_forged_or_stale_requests_get_401_and_change_nothing(
     slack_user: SignedSlack, bot: BotProcess, forge: dict[str, str]
 ) -> None:
+    """Bad, stale or malformed signatures get 401; nothing is recorded, and neither number nor reason is logged."""
     typed, e164 = fresh_number()
     body = slack_user.command_body(f"{typed} DSR-FORGED")
     timestamp = forge.get("timestamp", str(int(time.time())))
@@ -41,6 +42,7 @@ def test_forged_or_stale_requests_get_401_and_change_nothing(
 
 
 def test_healthz_and_unknown_paths(bot: BotProcess) -> None:
+    """/healthz answers 200, other paths 404, and GET /slack/events 405."""
     assert httpx.get(bot.url + "/healthz").status_code == 200
     assert httpx.get(bot.url + "/nope").status_code == 404
     assert httpx.get(bot.url + "/slack/events").status_code == 405

@@ -56,6 +56,7 @@ def click(action_id: str, request_id: str, user: str, response_url: str) -> dict
 def test_socket_mode_runs_the_whole_flow_and_stops_on_sigterm(
     socket: FakeSocketMode, fake_slack: FakeSlack, fake_gong: FakeGong, tmp_path: Path
 ) -> None:
+    """In Socket Mode the whole flow works over the WebSocket, and SIGTERM stops the bot cleanly."""
     env = base_env(fake_slack, fake_gong, tmp_path / "socket.db", free_port())
     env.update(SLACK_APP_TOKEN=APP_TOKEN, SLACK_SIGNING_SECRET="")  # no public URL, so no signing secret
     log = (tmp_path / "bot.log").open("wb")

@@ -20,6 +20,7 @@ from tests.support import (
 def test_status_shows_the_history_to_the_requester_and_approvers_only(
     slack_user: SignedSlack, fake_slack: FakeSlack, bot: BotProcess
 ) -> None:
+    """`status <id>` shows the history in words to the requester and approvers, and refuses others."""
     typed, e164 = fresh_number()
     parent = submit_request(slack_user, typed, reason="DSR-STATUS")
     request_id = button_value(parent.blocks, "erase_approve")
@@ -43,6 +44,7 @@ def test_status_shows_the_history_to_the_requester_and_approvers_only(
 def test_list_shows_your_requests_and_everything_pending_to_approvers(
     slack_user: SignedSlack, fake_slack: FakeSlack
 ) -> None:
+    """`list` shows your own requests, and to approvers everything pending, newest first."""
     first, second = fresh_number(), fresh_number()
     mine = submit_request(slack_user, first[0])
     theirs = submit_request(slack_user, second[0], requester="UOTHERREQ")

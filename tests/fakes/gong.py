@@ -11,6 +11,7 @@ import math
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -90,11 +91,14 @@ class FakeGong:
     """Gong's limit as a sliding one-second window, or (`leaky=True`) a leaky bucket of `rate_per_second` calls
     draining at that rate: a burst of 3 is fine, a fourth call within the next third of a second is not."""
 
-    def __init__(self, rate_per_second: int = 3, *, leaky: bool = False) -> None:
+    def __init__(
+        self, rate_per_second: int = 3, *, leaky: bool = False, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.lock = threading.Condition()
         self.rate_per_second = rate_per_second
         self.leaky = leaky
-        self._level, self._level_at = 0.0, time.monotonic()
+        self.clock = clock  # what the rate limit measures time with (a test may step it by hand)
+        self._level, self._level_at = 0.0, clock()
         self.calls: list[GongCall] = []
         self.scripts: dict[str, collections.deque[Reply]] = {}
         self.lookup_scripts: dict[str, collections.deque[Reply]] = {}
@@ -140,7 +144,7 @@ class FakeGong:
     def outage(self, seconds: float, reply: Reply | None = None) -> None:
         """For the next `seconds`, answer every authorized call with `reply` (by default a 503 HTML page)."""
         with self.lock:
-            self._outage = (time.monotonic() + seconds, reply or Reply(503, raw=b"<html>Service Unavailable</html>"))
+            self._outage = (self.clock() + seconds, reply or Reply(503, raw=b"<html>Service Unavailable</html>"))
 
     def calls_for(self, phone: str) -> list[GongCall]:
         with self.lock:
@@ -169,7 +173,7 @@ class FakeGong:
         request_id = secrets.token_hex(8)
         if not self._authorized(headers.get("Authorization", "")):
             return Reply(401, {"requestId": request_id, "errors": ["Access denied"]})
-        now = time.monotonic()
+        now = self.clock()
         if self._outage and now < self._outage[0]:
             return self._outage[1]
         wait = self._bucket_wait(now) if self.leaky else self._window_wait(now)

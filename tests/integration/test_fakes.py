@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import time
 
 import httpx
 import pytest
@@ -17,12 +16,14 @@ GOOD_AUTH = "Basic " + base64.b64encode(f"{ACCESS_KEY}:{ACCESS_KEY_SECRET}".enco
 
 
 def test_fake_slack_checks_the_token(fake_slack: FakeSlack) -> None:
+    """The fake Slack refuses a wrong bot token as Slack does (invalid_auth)."""
     with pytest.raises(SlackApiError) as error:
         WebClient(token="xoxb-wrong", base_url=fake_slack.api_url).chat_postMessage(channel="C1", text="hi")
     assert error.value.response["error"] == "invalid_auth"
 
 
 def test_fake_slack_rejects_blocks_over_the_limits_and_answers_with_ts(fake_slack: FakeSlack) -> None:
+    """Blocks over the limits are refused (invalid_blocks); a good post gets a ts; unknown messages are not updated."""
     client = WebClient(token=BOT_TOKEN, base_url=fake_slack.api_url)
     too_long = [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}]
     with pytest.raises(SlackApiError) as error:
@@ -36,12 +37,14 @@ def test_fake_slack_rejects_blocks_over_the_limits_and_answers_with_ts(fake_slac
 
 
 def test_fake_slack_response_urls_expire_after_five_uses(fake_slack: FakeSlack) -> None:
+    """A response_url takes five answers, as Slack's does, then refuses."""
     url = fake_slack.response_url()
     statuses = [httpx.post(url, json={"text": "x"}).status_code for _ in range(6)]
     assert statuses == [200] * 5 + [404]
 
 
 def test_fake_gong_requires_basic_auth_query_only_and_enforces_3_per_second(fake_gong: FakeGong) -> None:
+    """The fake Gong wants Basic auth and the identifier in the query only, and answers 429 past 3 calls/s."""
     url = fake_gong.url + ERASE_PHONE
     params = {"phoneNumber": "+14255550001"}
     assert httpx.post(url, params=params).status_code == 401
@@ -55,7 +58,8 @@ def test_fake_gong_requires_basic_auth_query_only_and_enforces_3_per_second(fake
 
 def test_fake_gong_leaky_bucket_allows_a_burst_of_3_then_one_call_per_third_of_a_second() -> None:
     """The bench's Gong: 3 at once pass, a 4th is refused with Retry-After; a third of a second later one passes."""
-    gong = FakeGong(leaky=True).start()
+    clock = [1000.0]  # the bucket's time stands still between calls unless the test moves it
+    gong = FakeGong(leaky=True, clock=lambda: clock[0]).start()
     try:
         url, params = gong.url + ERASE_PHONE, {"phoneNumber": "+14255550002"}
 
@@ -63,7 +67,7 @@ def test_fake_gong_leaky_bucket_allows_a_burst_of_3_then_one_call_per_third_of_a
             return httpx.post(url, params=params, headers={"Authorization": GOOD_AUTH}).status_code
 
         assert [status() for _ in range(4)] == [200, 200, 200, 429]
-        time.sleep(0.36)
+        clock[0] += 0.34
         assert [status(), status()] == [200, 429]
     finally:
         gong.stop()

@@ -31,10 +31,12 @@ def test_defaults_and_parsed_values() -> None:
 
 
 def test_secrets_stay_out_of_repr() -> None:
+    """Tokens and secrets never appear in the Settings' repr (and so in a log or traceback)."""
     assert "s3cret" not in repr(Settings.from_env(GOOD)) and "xoxb" not in repr(Settings.from_env(GOOD))
 
 
 def test_channels_accept_ids_and_names() -> None:
+    """GONG_ERASE_CHANNELS takes channel IDs and #names, names compared without case."""
     settings = Settings.from_env({**GOOD, "GONG_ERASE_CHANNELS": "C123ABC, #Privacy-Requests"})
     assert settings.channels == {"C123ABC", "privacy-requests"}
 
@@ -61,11 +63,13 @@ def test_every_problem_is_reported_at_once() -> None:
 
 
 def test_more_required_approvals_than_listed_users_is_refused() -> None:
+    """A configuration under which no request could ever be approved is refused at start."""
     with pytest.raises(ConfigError, match="no request could ever be approved"):
         Settings.from_env({**GOOD, "GONG_ERASE_APPROVERS": "U111", "GONG_ERASE_REQUIRED_APPROVALS": "2"})
 
 
 def test_socket_mode_needs_no_signing_secret() -> None:
+    """With an app-level token (Socket Mode) the signing secret is not needed."""
     env = {k: v for k, v in GOOD.items() if k != "SLACK_SIGNING_SECRET"}
     assert Settings.from_env({**env, "SLACK_APP_TOKEN": "xapp-1-A-1-x"}).socket_mode
 
@@ -104,6 +108,7 @@ def test_verification_and_reminder_schedules(verify: str | None, remind: str | N
 @pytest.mark.parametrize(("name", "value"), [("GONG_ERASE_VERIFY_AFTER", "6h,2h"), ("GONG_ERASE_VERIFY_AFTER", "soon"),
                                              ("GONG_ERASE_REMIND_AFTER", "1 hour")])  # fmt: skip
 def test_bad_schedules_are_named(name: str, value: str) -> None:
+    """A malformed or unordered schedule is refused naming its variable."""
     with pytest.raises(ConfigError) as refused:
         Settings.from_env({**GOOD, name: value})
     assert any(name in problem for problem in refused.value.problems)

@@ -29,11 +29,13 @@ POLICY = ApprovalPolicy(users=frozenset({"UA"}), groups=frozenset())
 def test_received_date_and_law_set_the_due_date(
     reason: str, default: Regime | None, received: date, regime: Regime, due: date
 ) -> None:
+    """`received:` and the law (or the default law) give the due date."""
     deadline = find_deadline(reason, NOW, default)
     assert deadline == Deadline(received, regime) and deadline.due == due
 
 
 def test_no_date_and_no_law_means_no_deadline() -> None:
+    """A reason with neither a date nor a law has no deadline (a ticket number is not a date)."""
     assert find_deadline("DSR-1234 ticket 20261120", NOW, Regime.GDPR) is None
 
 
@@ -60,6 +62,7 @@ REQUEST = ErasureRequest(
      (date(2026, 10, 19), ":rotating_light: *overdue by 11 days*")],
 )  # fmt: skip
 def test_messages_show_the_due_date_and_days_left(received: date, shows: str) -> None:
+    """Open requests show the due date and days left; a finished one shows the date alone."""
     request = dataclasses.replace(REQUEST, deadline=Deadline(received, Regime.GDPR))
     text = due_text(request, NOW)
     assert text is not None and text.endswith(shows) and "GDPR" in text
@@ -77,5 +80,6 @@ def test_messages_show_the_due_date_and_days_left(received: date, shows: str) ->
 )  # fmt: skip
 def test_reminders_back_off_but_not_when_the_deadline_is_near(received: date | None, nudges: int,
                                                               interval: float) -> None:  # fmt: skip
+    """Reminders double their interval, but not past 4x within a week of the deadline, nor at all within two days."""
     request = dataclasses.replace(REQUEST, deadline=Deadline(received, Regime.GDPR) if received else None)
     assert next_nudge(1.0, nudges, request, NOW) == interval

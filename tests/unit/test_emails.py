@@ -23,6 +23,7 @@ from tests.refusing import refusal_of
     ],
 )
 def test_addresses_as_people_and_slack_write_them(typed: str, address: str) -> None:
+    """Addresses as typed, or as Slack links them (mailto), normalise to what Gong matches."""
     assert parse_email(typed).address == address
 
 
@@ -46,11 +47,13 @@ def test_the_command_takes_an_address_then_the_reason() -> None:
 
 
 def test_masks_show_the_first_letter_and_the_domain() -> None:
+    """The mask keeps the first letter and the domain: enough to recognise, not to write to."""
     assert mask_email("jane.doe@example.com") == "j•••@example.com"
     assert mask_email("x@sub.example.org") == "x•••@sub.example.org"
 
 
 def test_redaction_removes_addresses_and_numbers_from_gong_errors() -> None:
+    """Free text from Gong loses every address and number before anyone sees or stores it."""
     said = redact("Too many objects for jane.doe@example.com and +1 425 555 2671")
     assert "jane.doe" not in said and "555" not in said and "[address removed]" in said
     assert redact_emails("no address here") == "no address here"

@@ -28,6 +28,7 @@ def client_answering(status: int, body: object = None, headers: dict[str, str] |
 
 
 def test_erase_sends_the_number_in_the_query_with_basic_auth_and_no_body() -> None:
+    """The erase is a POST with the number URL-encoded in the query, Basic auth and no body."""
     client, seen = client_answering(200, {"requestId": "abc"})
     accepted = client.erase(TargetKind.PHONE, E164)
     assert accepted.request_id == "abc" and accepted.status == 200
@@ -41,12 +42,14 @@ def test_erase_sends_the_number_in_the_query_with_basic_auth_and_no_body() -> No
 
 
 def test_200_without_json_is_still_accepted() -> None:
+    """A 2xx whose body is not JSON still means Gong took the request (no requestId)."""
     client, _ = client_answering(200, raw=b"<html>ok</html>")
     assert client.erase(TargetKind.PHONE, E164).request_id is None
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404])
 def test_client_errors_are_final_and_carry_gongs_errors(status: int) -> None:
+    """400/401/403/404 are final, carrying Gong's requestId and its errors with the number removed."""
     client, _ = client_answering(status, {"requestId": "r1", "errors": [f"bad number {E164}"]})
     with pytest.raises(GongRejected) as rejected:
         client.erase(TargetKind.PHONE, E164)
@@ -56,6 +59,7 @@ def test_client_errors_are_final_and_carry_gongs_errors(status: int) -> None:
 
 @pytest.mark.parametrize("status", [500, 502, 503])
 def test_server_errors_are_retryable(status: int) -> None:
+    """5xx answers are passing failures, with Gong's errors kept."""
     client, _ = client_answering(status, {"requestId": "r2", "errors": ["oops"]})
     with pytest.raises(GongUnavailable) as unavailable:
         client.erase(TargetKind.PHONE, E164)
@@ -63,6 +67,7 @@ def test_server_errors_are_retryable(status: int) -> None:
 
 
 def test_429_carries_retry_after() -> None:
+    """A 429 carries the Retry-After Gong asked for, in seconds."""
     client, _ = client_answering(429, {"errors": ["limit"]}, {"Retry-After": "7"})
     with pytest.raises(GongRateLimited) as limited:
         client.erase(TargetKind.PHONE, E164)
@@ -88,6 +93,7 @@ def test_transport_errors_become_unavailable_without_the_url(error: Exception) -
      ("Wed, 21 Oct 2015 07:28:10 GMT", 10.0), ("Wed, 21 Oct 2015 07:27:00 GMT", 0.0)],
 )  # fmt: skip
 def test_retry_after_as_seconds_or_http_date(value: str | None, seconds: float | None) -> None:
+    """Retry-After is read as seconds or as an HTTP-date; anything else is unreadable (None)."""
     now = 1445412480.0  # 2015-10-21 07:28:00 UTC
     assert parse_retry_after(value, now=now) == seconds
 
@@ -130,11 +136,13 @@ def test_lookup_summarises_what_gong_holds_with_masked_values_only() -> None:
     ids=["lists-omitted", "nulls-and-junk", "a-list", "a-string"],
 )
 def test_lookup_of_nothing_or_partial_data_is_empty_not_an_error(body: object) -> None:
+    """A lookup answer with nothing, or with lists left out, is an empty holding, not an error."""
     client, _ = client_answering(200, body)
     assert client.lookup(TargetKind.EMAIL, "jane@example.com").holdings.empty
 
 
 def test_lookup_that_is_not_json_is_a_passing_failure() -> None:
+    """A lookup answer that is not JSON is a passing failure, to be retried."""
     client, _ = client_answering(200, raw=b"<html>oops</html>")
     with pytest.raises(GongUnavailable):
         client.lookup(TargetKind.PHONE, E164)

@@ -8,6 +8,7 @@ from tests.support import ROOT
 
 
 def test_manifest_declares_the_command_interactivity_and_least_scopes() -> None:
+    """manifest.yml declares the command, interactivity, the Home tab and only the scopes the bot uses."""
     manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
     commands = manifest["features"]["slash_commands"]
     assert [c["command"] for c in commands] == ["/gong-erase"]

@@ -24,6 +24,7 @@ def many(count: int, **changes: object) -> list[ErasureRequest]:
 
 
 def test_hundreds_of_requests_fit_in_one_view_with_a_more_hint() -> None:
+    """Hundreds of requests fit Slack's 100-block view, with a hint at what was left out; nothing pings or leaks."""
     view = home_view("UA", many(300, state=State.SUBMITTED), many(250), policy=POLICY, now=1_700_000_100.0)
     assert view["type"] == "home"
     assert validate_blocks(view["blocks"], MAX_VIEW_BLOCKS) == []
@@ -33,6 +34,7 @@ def test_hundreds_of_requests_fit_in_one_view_with_a_more_hint() -> None:
 
 
 def test_approvers_get_working_buttons_and_others_only_their_own_list() -> None:
+    """Approvers get Approve/Reject (Reject only, once they approved); others see only their own list."""
     approver = home_view("UA", [], many(2), policy=POLICY, now=1_700_000_100.0)
     actions = [b for b in approver["blocks"] if b["type"] == "actions"]
     assert [[e["action_id"] for e in b["elements"]] for b in actions] == [["erase_approve", "erase_reject"]] * 2

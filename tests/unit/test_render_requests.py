@@ -77,6 +77,7 @@ def test_reason_is_escaped_so_it_cannot_ping_or_spoof_links() -> None:
 
 
 def test_gong_errors_are_escaped_in_the_thread() -> None:
+    """Gong's error text is escaped in the thread, so it cannot ping a channel."""
     failed = dataclasses.replace(REQUEST, state=State.FAILED, failure="x", gong_errors=("<!here> boom",))
     _, blocks = messages.thread_note(failed)
     assert "&lt;!here&gt; boom" in json.dumps(blocks) and "<!here>" not in json.dumps(blocks)
@@ -93,6 +94,7 @@ def test_pending_message_has_its_buttons_carrying_only_the_request_id() -> None:
 
 @pytest.mark.parametrize("state", sorted(set(State) - {State.PENDING}))
 def test_decided_messages_have_no_buttons(state: State) -> None:
+    """Once decided, the approval message has no buttons left."""
     _, blocks = messages.approval_message(dataclasses.replace(REQUEST, state=state, decided_by="UB"), POLICY)
     assert not [b for b in blocks if b["type"] == "actions"]
 
