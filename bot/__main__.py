@@ -7,8 +7,9 @@ import sys
 
 from slack_sdk import WebClient
 
-from .adapters.slack import call_api
+from .adapters.slack import Slack
 from .config import Settings
+from .domain.workspace import Installation
 from .errors import ConfigError, SlackError
 
 HELP = "Set them in the environment (or in a .env file for `make run`); README.md lists every variable."
@@ -25,18 +26,20 @@ def configure_logging(level: str) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def check_slack_token(settings: Settings) -> str | None:
-    """auth.test once before serving: a wrong token is a one-line error now, not a failure per click."""
-    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
+def check_slack_token(settings: Settings) -> tuple[str | None, Installation | None]:
+    """auth.test once before serving: a wrong token is a one-line error now, not a failure per click; a right one
+    says where the bot is installed (requests from anywhere else are refused)."""
+    slack = Slack(WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10))
     try:
-        response = call_api(client.auth_test)
+        installation = slack.installation()
     except SlackError as exc:
         if exc.code == "connection_error":
             logging.getLogger("bot").warning("could not reach Slack to check the token; starting anyway")
-            return None
-        return f"SLACK_BOT_TOKEN was refused by Slack ({exc.code}): copy the Bot User OAuth Token again"
-    logging.getLogger("bot").info("Slack token is for %s in team %s", response.get("user"), response.get("team"))
-    return None
+            return None, None
+        return f"SLACK_BOT_TOKEN was refused by Slack ({exc.code}): copy the Bot User OAuth Token again", None
+    logging.getLogger("bot").info("Slack token is for team %s (app %s)", installation.team_id,
+                                  installation.app_id or "unknown")  # fmt: skip
+    return None, installation
 
 
 def main(argv: list[str]) -> int:
@@ -54,16 +57,16 @@ def main(argv: list[str]) -> int:
         print(HELP, file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
-    refused = check_slack_token(settings)
+    refused, installation = check_slack_token(settings)
     if refused:
         print(f"gong-erase-bot cannot start: {refused}", file=sys.stderr)
         return 2
     from . import server
 
     if settings.socket_mode:
-        server.serve_socket_mode(settings)
+        server.serve_socket_mode(settings, installation)
     else:
-        server.serve_http(settings)
+        server.serve_http(settings, installation)
     return 0
 
 

@@ -27,11 +27,13 @@ from .config import Settings
 from .domain.approval import ApprovalPolicy
 from .domain.jobs import RetryPolicy
 from .domain.request import Schedule
+from .domain.workspace import Installation
 from .service import Services
 from .service.decisions import Decisions
 from .service.home import Home
 from .service.jobs.context import JobContext
 from .service.queries import Queries
+from .service.workspace import WorkspaceGuard
 from .worker import Worker
 
 __all__ = ["Bot", "bootstrap"]
@@ -61,8 +63,11 @@ def bootstrap(
     *,
     clock: Callable[[], float] = time.time,
     gong_transport: httpx.BaseTransport | None = None,
+    installation: Installation | None = None,
 ) -> Bot:
-    """Wire the real adapters (a SQLite file, Gong over HTTP, the Slack Web API) into the use cases."""
+    """Wire the real adapters (a SQLite file, Gong over HTTP, the Slack Web API) into the use cases.
+
+    `installation` is where the bot token belongs, when the caller already asked Slack (else asked when needed)."""
     settings = _with_hash_key(settings)
     schedule = Schedule(remind_after=settings.remind_after, verify_after=settings.verify_after)
     store = Store(settings.db_path, hash_key=settings.hash_key, schedule=schedule)
@@ -81,7 +86,8 @@ def bootstrap(
     decisions = Decisions(store, policy, directory, ttl=settings.request_ttl, hash_key=settings.hash_key,
                           default_regime=settings.default_regime, clock=clock, wake=doorbell.set)  # fmt: skip
     queries = Queries(store, policy, directory, hash_key=settings.hash_key, clock=clock)
-    services = Services(decisions, queries, Home(queries, slack, clock), slack, settings.channels)
+    services = Services(decisions, queries, Home(queries, slack, clock), slack, settings.channels,
+                        WorkspaceGuard(slack, installation))  # fmt: skip
     ctx = JobContext(
         store=store, gong=gong, slack=slack, policy=policy, schedule=schedule, clock=clock, wake=doorbell.set,
         budget=GongBudget(store.database, settings.gong_rate_per_second, settings.gong_daily_limit, clock=clock),

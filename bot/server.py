@@ -12,6 +12,7 @@ from gunicorn.app.base import BaseApplication
 
 from .app import Bot, bootstrap
 from .config import Settings
+from .domain.workspace import Installation
 from .web import make_wsgi
 
 __all__ = ["serve_http", "serve_socket_mode"]
@@ -24,8 +25,9 @@ SHUTDOWN_GRACE = 20.0  # seconds a running job gets on SIGTERM; Heroku kills at 
 class GunicornServer(BaseApplication):  # type: ignore[misc]
     """gunicorn configured from Settings; every worker process builds its own app, store and job worker."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, installation: Installation | None) -> None:
         self.settings = settings
+        self.installation = installation
         self.bot: Bot | None = None
         super().__init__()
 
@@ -55,7 +57,7 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> Any:
         """In each worker process: build the bot, start its job worker, serve its WSGI app."""
-        self.bot = bootstrap(self.settings)
+        self.bot = bootstrap(self.settings, installation=self.installation)
         self.bot.worker.start()
         return make_wsgi(self.bot.app, self.settings.slack_signing_secret)
 
@@ -64,16 +66,16 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
             self.bot.close(SHUTDOWN_GRACE)
 
 
-def serve_http(settings: Settings) -> None:
+def serve_http(settings: Settings, installation: Installation | None = None) -> None:
     """gunicorn on $PORT; returns when it shuts down."""
-    GunicornServer(settings).run()
+    GunicornServer(settings, installation).run()
 
 
-def serve_socket_mode(settings: Settings) -> None:
+def serve_socket_mode(settings: Settings, installation: Installation | None = None) -> None:
     """Socket Mode with the app-level token; returns on SIGTERM or SIGINT, after the worker stopped."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    bot = bootstrap(settings)
+    bot = bootstrap(settings, installation=installation)
     bot.worker.start()
     handler = SocketModeHandler(bot.app, settings.slack_app_token)
     stop = threading.Event()

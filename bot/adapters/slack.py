@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook import WebhookClient
 
+from ..domain.workspace import Installation
 from ..errors import SlackError
 
 __all__ = ["ApproverGroups", "Slack", "call_api"]
@@ -57,6 +58,15 @@ class Slack:
         if response.status_code != 200:
             code = response.body.strip() if response.body and len(response.body) < 100 else "http_error"
             raise SlackError(f"response_url answered {response.status_code}", code or "http_error")
+
+    def installation(self) -> Installation:
+        """auth.test: the workspace, organisation and app the bot token belongs to."""
+        response = call_api(self.client.auth_test)
+        return Installation(
+            team_id=str(response.get("team_id") or ""),
+            enterprise_id=str(response.get("enterprise_id") or ""),
+            app_id=str(response.get("app_id") or ""),
+        )
 
     def group_members(self, group_id: str) -> frozenset[str]:
         """usergroups.users.list: who is in a user group now."""

@@ -5,13 +5,14 @@ from __future__ import annotations
 from slack_bolt import App
 
 from ..service import Services
-from . import actions, commands, events
+from . import actions, commands, events, guards
 
 __all__ = ["register"]
 
 
 def register(app: App, services: Services) -> None:
-    """Attach every listener of the bot to `app`."""
+    """Attach every listener of the bot to `app`, behind the workspace check."""
+    guards.register(app, services)
     commands.register(app, services)
     actions.register(app, services)
     events.register(app, services)

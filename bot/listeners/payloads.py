@@ -6,9 +6,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..domain.workspace import Origin
 from ..errors import NotFound, Why
 
-__all__ = ["REQUEST_ID", "Click", "SlashCommand"]
+__all__ = ["REQUEST_ID", "Click", "SlashCommand", "origin_of"]
 
 REQUEST_ID = re.compile(r"^ER-[0-9A-Z]{8}$")
 
@@ -69,3 +70,16 @@ class Click:
             from_ephemeral=bool(container.get("is_ephemeral")),
             from_home=container.get("type") == "view" and (body.get("view") or {}).get("type") == "home",
         )
+
+
+def origin_of(body: dict[str, Any]) -> Origin:
+    """The workspace, organisation and app a command, an interaction or an event says it comes from."""
+    team = body.get("team")
+    enterprise = body.get("enterprise")
+    user = body.get("user")
+    team_id = body.get("team_id") or (team.get("id") if isinstance(team, dict) else None)
+    if not team_id and isinstance(user, dict):
+        team_id = user.get("team_id")
+    enterprise_id = body.get("enterprise_id") or (enterprise.get("id") if isinstance(enterprise, dict) else None)
+    return Origin(team_id=str(team_id or ""), enterprise_id=str(enterprise_id or ""),
+                  app_id=str(body.get("api_app_id") or ""))  # fmt: skip

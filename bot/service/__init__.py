@@ -8,6 +8,7 @@ from .decisions import Decisions
 from .home import Home
 from .ports import Slack
 from .queries import Queries
+from .workspace import WorkspaceGuard
 
 __all__ = ["Services"]
 
@@ -21,3 +22,4 @@ class Services:
     home: Home
     slack: Slack
     channels: frozenset[str] | None  # GONG_ERASE_CHANNELS; None: any channel
+    workspace: WorkspaceGuard

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 from ..domain.budget import Slot
 from ..domain.gong import GongAccepted, GongLookup
 from ..domain.target import TargetKind
+from ..domain.workspace import Installation
 
 __all__ = ["Budget", "Directory", "Gong", "Slack"]
 
@@ -52,6 +53,10 @@ class Slack(Protocol):
 
     def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         """Publish one person's App Home tab."""
+        ...
+
+    def installation(self) -> Installation:
+        """The workspace, organisation and app the bot token belongs to."""
         ...
 
 

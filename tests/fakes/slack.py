@@ -169,7 +169,7 @@ class FakeSlack:
 
     def api_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "gong-erase",
-                "team_id": "T000", "user_id": "UBOT", "bot_id": "BBOT"}  # fmt: skip
+                "team_id": "T000", "user_id": "UBOT", "bot_id": "BBOT", "app_id": "A000"}  # fmt: skip
 
     def _check_message(self, args: dict[str, Any]) -> dict[str, Any] | None:
         blocks = args.get("blocks")
