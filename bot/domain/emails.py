@@ -8,10 +8,14 @@ from dataclasses import dataclass, field
 from email_validator import EmailNotValidError, validate_email
 
 from ..errors import InputRejected, Why
+from .text import clean
 
 # Slack may hand a typed address over as a link: <mailto:jane@example.com|jane@example.com>
 _SLACK_MAILTO = re.compile(r"^<mailto:([^|>]+)(?:\|[^>]*)?>$", re.IGNORECASE)
-_EMAIL_IN_TEXT = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# How people and systems spell the @ and the dot when they would rather a machine did not see an address
+AT = r"(?:\s*@\s*|%40|\s*[(\[{]\s*at\s*[)\]}]\s*|\s+at\s+)"
+DOT = r"(?:\.|%2e|\s*[(\[{]\s*dot\s*[)\]}]\s*)"
+_EMAIL_IN_TEXT = re.compile(rf"[\w.+'%-]+{AT}[\w-]+(?:{DOT}[\w-]+)+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -54,4 +58,4 @@ def mask_email(address: str) -> str:
 
 def redact_emails(text: str) -> str:
     """Replace anything that looks like an email address in free text (e.g. a Gong error) by a mark."""
-    return _EMAIL_IN_TEXT.sub("[address removed]", text)
+    return _EMAIL_IN_TEXT.sub("[address removed]", clean(text))

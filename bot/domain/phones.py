@@ -10,6 +10,7 @@ import phonenumbers
 import pycountry
 
 from ..errors import InputRejected, Why
+from .text import clean, fold_digits
 
 MAX_TEXT_LENGTH = 1000
 MAX_REASON_LENGTH = 500
@@ -20,9 +21,9 @@ _NUMBER_TOKEN = re.compile(r"^[+\d().\-/]+$")
 _GLUED_EXTENSION = re.compile(r"^\+?[\d().\-/]*\d(?:;?ext\.?=?|extension|x|#)\d+$", re.IGNORECASE)
 _EXTENSION_MARK = re.compile(r"^(?:;?ext\.?[=:]?|extension[=:]?|x|#)(\d*)$", re.IGNORECASE)
 _LETTER = re.compile(r"[^\W\d_]")
-_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"), "-")
-# Seven or more digits, possibly split by the usual separators: how a phone number looks inside free text.
-NUMBER_IN_TEXT = re.compile(r"\+?\d(?:[\s().\-/]*\d){6,}")
+# Seven or more digits, possibly split by separators people (or a spreadsheet) put between them: how a phone
+# number looks inside free text once it has been cleaned (see domain.text).
+NUMBER_IN_TEXT = re.compile(r"\+?\d(?:[\s().\-/_,]*\d){6,}")
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ def mask_any_number(text: str) -> str:
 
 def redact_numbers(text: str) -> str:
     """Replace anything that looks like a phone number in free text (e.g. a Gong error) by a mark."""
-    return NUMBER_IN_TEXT.sub("[number removed]", text)
+    return NUMBER_IN_TEXT.sub("[number removed]", clean(text))
 
 
 def _best_prefix(tokens: list[str], next_token: str | None) -> tuple[PhoneNumber, int]:
@@ -180,5 +181,4 @@ def _starts_extension(rest: list[str]) -> bool:
 
 def _plain(token: str) -> str:
     """Fold full-width forms, other scripts' digits and Unicode dashes to the ASCII Gong expects."""
-    folded = unicodedata.normalize("NFKC", token).translate(_DASHES)
-    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in folded)
+    return fold_digits(unicodedata.normalize("NFKC", token))

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from ..errors import InputRejected, Why
 from . import emails, phones
+from .text import clean
 
 __all__ = ["EraseCommand", "Target", "TargetKind", "parse_erase_text", "redact", "scrub_reason"]
 
@@ -42,8 +43,9 @@ class EraseCommand:
 
 
 def parse_erase_text(text: str) -> EraseCommand:
-    """A phone number or an email address, then the reason; InputRejected says what was wrong with it."""
-    text = text.strip()
+    """A phone number or an email address, then the reason (cleaned: see domain.text); InputRejected says what
+    was wrong with it."""
+    text = clean(text).strip()
     if len(text) > phones.MAX_TEXT_LENGTH:
         raise InputRejected(Why.TEXT_TOO_LONG, length=len(text), limit=phones.MAX_TEXT_LENGTH)
     first, rest = [*text.split(maxsplit=1), "", ""][:2]
@@ -61,11 +63,12 @@ def parse_erase_text(text: str) -> EraseCommand:
 
 
 def scrub_reason(reason: str, target: Target) -> str:
-    """The reason is public: if the requester typed the number or address into it again, show the mask there.
+    """The reason is public: if the requester typed the number or address into it again, in any spelling, show
+    the mask there. `reason` has been cleaned (zero-width characters gone, digits and dashes folded).
 
     Only this identifier is replaced, so ticket numbers (DSR-20261129) stay as written."""
     if target.kind is TargetKind.EMAIL:
-        return re.sub(re.escape(target.identifier), target.masked, reason, flags=re.IGNORECASE)
+        return _spelled_address(target.identifier).sub(target.masked, reason)
     digits = "".join(ch for ch in target.identifier if ch.isdigit())
 
     def mask_if_same(match: re.Match[str]) -> str:
@@ -74,6 +77,16 @@ def scrub_reason(reason: str, target: Target) -> str:
         return target.masked if same else match.group(0)
 
     return _TYPED_NUMBER.sub(mask_if_same, reason)
+
+
+def _spelled_address(address: str) -> re.Pattern[str]:
+    """The address as written, percent-encoded, or with its @ and dots spelled out or spaced."""
+    local, _, domain = address.rpartition("@")
+
+    def dotted(part: str) -> str:
+        return emails.DOT.join(re.escape(piece) for piece in part.split("."))
+
+    return re.compile(dotted(local) + emails.AT + dotted(domain), re.IGNORECASE)
 
 
 def redact(text: str) -> str:

@@ -146,3 +146,13 @@ def test_lookup_that_is_not_json_is_a_passing_failure() -> None:
     client, _ = client_answering(200, raw=b"<html>oops</html>")
     with pytest.raises(GongUnavailable):
         client.lookup(TargetKind.PHONE, E164)
+
+
+def test_an_address_gong_echoes_url_encoded_is_removed_from_its_errors() -> None:
+    """Gong's 400 quoting `emailAddress=zed.person%40example.org`: the error kept and shown has no address."""
+    client, _ = client_answering(
+        400, {"requestId": "r9", "errors": ["No data for emailAddress=zed.person%40example.org"]}
+    )
+    with pytest.raises(GongRejected) as rejected:
+        client.erase(TargetKind.EMAIL, "zed.person@example.org")
+    assert rejected.value.errors == ("No data for emailAddress=[address removed]",)
