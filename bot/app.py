@@ -96,7 +96,7 @@ def bootstrap(
         stopping=threading.Event(),
     )  # fmt: skip
     worker = Worker(ctx, doorbell=doorbell, lease=settings.job_lease, poll_interval=settings.poll_interval,
-                    expire=decisions.expire_due)  # fmt: skip
+                    chores=[decisions.expire_due, store.flush_wal])  # fmt: skip
     app = _bolt_app(settings, slack_client, services)
     return Bot(app=app, services=services, worker=worker, store=store, gong=gong)
 

@@ -9,7 +9,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .domain.jobs import Job, Kind
@@ -61,23 +61,26 @@ class Worker:
         doorbell: threading.Event,
         lease: float,
         poll_interval: float,
-        expire: Callable[[], object],
+        chores: Sequence[Callable[[], object]] = (),
     ) -> None:
         self.ctx = ctx
         self.doorbell = doorbell  # rung by ctx.wake and by the use cases when they queue work
         self.lease = lease
         self.poll_interval = poll_interval
-        self.expire = expire
+        self.chores = chores  # housekeeping the first thread does every second or so (expiry, the WAL, …)
         self.identity = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._threads: list[threading.Thread] = []
+        self._housekeeper: threading.Thread | None = None
 
     def start(self, threads: int = 2) -> None:
-        """Start claiming on `threads` threads."""
+        """Start claiming on `threads` threads, and one more thread for the chores."""
         for index in range(threads):
             thread = threading.Thread(target=self._loop, args=(f"{self.identity}/{index}",), daemon=True)
             thread.name = f"erase-worker-{index}"
             thread.start()
             self._threads.append(thread)
+        self._housekeeper = threading.Thread(target=self._keep_house, name="erase-housekeeper", daemon=True)
+        self._housekeeper.start()
         log.info("worker %s started with %d thread(s)", self.identity, threads)
 
     def stop(self, timeout: float = 20.0) -> None:
@@ -85,7 +88,7 @@ class Worker:
         self.ctx.stopping.set()
         self.doorbell.set()
         deadline = time.monotonic() + timeout
-        for thread in self._threads:
+        for thread in [*self._threads, *([self._housekeeper] if self._housekeeper else [])]:
             thread.join(max(0.0, deadline - time.monotonic()))
         for index in range(len(self._threads)):
             self.ctx.store.release(f"{self.identity}/{index}", self.ctx.clock())
@@ -130,18 +133,26 @@ class Worker:
             self.ctx.store.close()  # this thread's connection
 
     def _claim_until_stopped(self, owner: str) -> None:
-        last_sweep = 0.0
         while not self.ctx.stopping.is_set():
             try:
-                if time.monotonic() - last_sweep >= max(self.poll_interval, 1.0):
-                    last_sweep = time.monotonic()
-                    self.expire()
                 if self.run_once(owner):
                     continue
             except Exception:
                 log.exception("worker loop error; retrying shortly")
             self.doorbell.wait(self._idle_wait())
             self.doorbell.clear()
+
+    def _keep_house(self) -> None:
+        """Every second or so (sooner with a short poll interval): expiry, the WAL after a wipe, and the like."""
+        try:
+            while not self.ctx.stopping.wait(min(self.poll_interval, 1.0)):
+                for chore in self.chores:
+                    try:
+                        chore()
+                    except Exception:
+                        log.exception("housekeeping (%s) failed; trying again shortly", getattr(chore, "__name__", "?"))
+        finally:
+            self.ctx.store.close()
 
     def _idle_wait(self) -> float:
         """Sleep until the next queued job is due, or a poll interval, whichever is sooner."""

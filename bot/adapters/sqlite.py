@@ -51,6 +51,10 @@ class Database:
     def __init__(self, path: str) -> None:
         self.path = path
         self._local = threading.local()
+        # Set when a wipe committed, until the write-ahead log has been emptied; set at start too, in case the
+        # last process died between a wipe and the checkpoint after it.
+        self.wal_dirty = threading.Event()
+        self.wal_dirty.set()
 
     def _connection(self) -> sqlite_utils.Database:
         db: sqlite_utils.Database | None = getattr(self._local, "db", None)
@@ -89,22 +93,36 @@ class Database:
         with _translated():
             db.execute("COMMIT")
         if sql.wiped:
-            self.flush_wal()
+            self.wal_dirty.set()  # the worker empties the log (flush_wal), off the request path
 
-    def flush_wal(self) -> None:
-        """Copy the WAL into the database and empty it, so old page images (with a wiped identifier in them)
-        do not stay in the -wal file; busy readers can delay it to the next wipe, never make it fail."""
+    def flush_wal(self) -> bool:
+        """Copy the WAL into the database file and truncate it, so old page images (with a wiped identifier in
+        them) do not stay in the -wal file. Never waits: while a reader holds an old snapshot (a Datasette, a
+        backup) it only checkpoints what it can (PASSIVE) and says False, to be tried again a moment later."""
+        conn = getattr(self._local, "checkpointer", None)
+        if conn is None:
+            conn = self._local.checkpointer = sqlite3.connect(self.path, timeout=0, isolation_level=None)
+        self.wal_dirty.clear()  # before, not after: a wipe committed meanwhile sets it again
         try:
-            self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except sqlite3.OperationalError as exc:
-            log.warning("could not empty the write-ahead log yet (%s)", exc)
+            busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            if busy:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.OperationalError:  # locked right now: a writer or a reader is in the way
+            busy = 1
+        if busy:
+            self.wal_dirty.set()
+        return not busy
 
     def close(self) -> None:
-        """Close this thread's connection."""
+        """Close this thread's connections."""
         db = getattr(self._local, "db", None)
         if db is not None:
             db.close()
             self._local.db = None
+        checkpointer = getattr(self._local, "checkpointer", None)
+        if checkpointer is not None:
+            checkpointer.close()
+            self._local.checkpointer = None
 
 
 @contextmanager

@@ -50,8 +50,12 @@ class Store:
             yield Tx(sql, self)
 
     def close(self) -> None:
-        """Close this thread's connection."""
+        """Close this thread's connections."""
         self.database.close()
+
+    def flush_wal(self) -> bool:
+        """After a wipe, empty the write-ahead log (see Database.flush_wal); True when nothing is left to do."""
+        return self.database.flush_wal() if self.database.wal_dirty.is_set() else True
 
     # -- requests -------------------------------------------------------------------------------
 

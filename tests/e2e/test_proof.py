@@ -49,6 +49,22 @@ def settled(bot: BotProcess, request_id: str, states: set[str], slack: FakeSlack
     slack.wait_for(lambda: busy_jobs(bot) == 0, timeout=20, what="jobs done")
 
 
+def wal_emptied(bot: BotProcess, slack: FakeSlack) -> None:
+    """The worker empties the write-ahead log within seconds of a wipe, once no reader holds an old snapshot."""
+    wal = Path(bot.env["GONG_ERASE_DB"] + "-wal")
+    slack.wait_for(lambda: not wal.exists() or wal.stat().st_size == 0, timeout=15, what="the WAL emptied")
+
+
+def raw_bytes(bot: BotProcess) -> bytes:
+    db = Path(bot.env["GONG_ERASE_DB"])
+    return b"".join(p.read_bytes() for p in (db, Path(f"{db}-wal")) if p.exists())
+
+
+def spellings(e164: str) -> list[str]:
+    national = e164[2:]
+    return [e164, national, f"{national[:3]} {national[3:6]} {national[6:]}", f"{national[3:6]}-{national[6:]}"]
+
+
 def test_finished_requests_leave_no_trace_of_the_number_in_the_database_file(
     final_bot: BotProcess, fake_slack: FakeSlack, fake_gong: FakeGong
 ) -> None:
@@ -73,18 +89,41 @@ def test_finished_requests_leave_no_trace_of_the_number_in_the_database_file(
         assert row["identifier"] is None and row["display"] is None and row["masked"].endswith(e164[-4:])
         assert row["identifier_hash"] == hmac.new(HASH_KEY.encode(), e164.encode(), hashlib.sha256).hexdigest()
         assert row["reason"].startswith("DSR-9 caller said +1 ••• •••")  # typed again in the reason: masked too
-    db = Path(final_bot.env["GONG_ERASE_DB"])
-    raw = b"".join(p.read_bytes() for p in (db, Path(f"{db}-wal")) if p.exists())
+    wal_emptied(final_bot, fake_slack)
+    raw = raw_bytes(final_bot)
     assert len(raw) > 4096
     for _, e164 in numbers:
-        national = e164[2:]
-        for form in (
-            e164,
-            national,
-            f"{national[:3]} {national[3:6]} {national[6:]}",
-            f"{national[3:6]}-{national[6:]}",
-        ):
+        for form in spellings(e164):
             assert form.encode() not in raw, f"{form} is still in the database file"
+
+
+def test_a_reader_holding_a_snapshot_stalls_nothing_and_the_number_still_leaves_the_file(
+    final_bot: BotProcess, fake_slack: FakeSlack
+) -> None:
+    """A Datasette or sqlite-utils session open while a request ends: commands still answer at once, and once
+    the reader is gone the log is emptied and no spelling of the number is left in the files."""
+    user = SignedSlack(final_bot.url, fake_slack)
+    typed, e164 = fresh_number()
+    parent = submit_request(user, typed)
+    request_id = button_value(parent.blocks, "erase_reject")
+    reader = sqlite3.connect(final_bot.env["GONG_ERASE_DB"], isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        reader.execute("SELECT COUNT(*) FROM requests").fetchall()  # holds its snapshot until the end
+        user.click("erase_reject", request_id, APPROVER, message_ts=parent.ts)
+        settled(final_bot, request_id, {"rejected"}, fake_slack)
+        for _ in range(3):
+            started = time.monotonic()
+            assert "erase_submit" in all_text(user.command(f"{fresh_number()[0]} DSR-READER")["blocks"])
+            assert time.monotonic() - started < 2.5  # Slack gives up at 3 s; a blocked checkpoint took 30
+        assert e164.encode() in raw_bytes(final_bot)  # still in the log's old pages while the reader holds them
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+    wal_emptied(final_bot, fake_slack)
+    raw = raw_bytes(final_bot)
+    for form in spellings(e164):
+        assert form.encode() not in raw, f"{form} is still in the database file after the reader left"
 
 
 def test_a_live_request_keeps_its_number_until_it_is_over(final_bot: BotProcess, fake_slack: FakeSlack) -> None:
