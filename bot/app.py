@@ -29,12 +29,13 @@ from .domain.jobs import RetryPolicy
 from .domain.request import Schedule
 from .domain.workspace import Installation
 from .service import Services
+from .service.audit import Checkpoints
 from .service.decisions import Decisions
 from .service.home import Home
 from .service.jobs.context import JobContext
 from .service.queries import Queries
 from .service.workspace import WorkspaceGuard
-from .worker import Worker
+from .worker import Worker, process_identity
 
 __all__ = ["Bot", "bootstrap"]
 
@@ -95,8 +96,12 @@ def bootstrap(
                           retry_after_cap=settings.gong_retry_after_cap),
         stopping=threading.Event(),
     )  # fmt: skip
+    identity = process_identity()
+    chores: list[Callable[[], object]] = [decisions.expire_due, store.flush_wal]
+    if settings.audit_channel:
+        chores.append(Checkpoints(store, slack, settings.audit_channel, owner=identity, clock=clock).post_if_due)
     worker = Worker(ctx, doorbell=doorbell, lease=settings.job_lease, poll_interval=settings.poll_interval,
-                    chores=[decisions.expire_due, store.flush_wal])  # fmt: skip
+                    chores=chores, identity=identity)  # fmt: skip
     app = _bolt_app(settings, slack_client, services)
     return Bot(app=app, services=services, worker=worker, store=store, gong=gong)
 

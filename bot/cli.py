@@ -6,6 +6,7 @@ import argparse
 import csv
 import json
 import sys
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -17,7 +18,8 @@ from .domain.request import ErasureRequest
 from .domain.target import parse_erase_text
 from .errors import ConfigError, InputRejected
 from .render.refusals import explain
-from .service.queries import EXPORT_COLUMNS, export, records_for
+from .service.audit import EXPORT_COLUMNS, export, verify
+from .service.queries import records_for
 
 __all__ = ["main"]
 
@@ -28,7 +30,11 @@ def main(argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) ->
     commands = parser.add_subparsers(dest="command", required=True)
     lookup = commands.add_parser("lookup", help="what became of a phone number or email address")
     lookup.add_argument("identifier", nargs="+", help="a phone number with + and country code, or an address")
-    commands.add_parser("verify", help="check that no audit row was edited, deleted, inserted or reordered")
+    checking = commands.add_parser("verify", help="check that no audit row was edited, deleted, inserted or reordered")
+    checking.add_argument(
+        "--head", metavar="ROW:SEAL", help="a head posted outside the database (the audit channel's checkpoint, or a "
+        "log line 'audit #ROW sealed SEAL'): prove the log still holds it",
+    )  # fmt: skip
     exporting = commands.add_parser("export", help="one row per request, for an auditor")
     exporting.add_argument("--format", choices=["csv", "json"], default="csv")
     exporting.add_argument("--since", type=_day, help="only requests made on or after this day (YYYY-MM-DD, UTC)")
@@ -45,7 +51,7 @@ def main(argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) ->
         return 2
     store = Store(settings.db_path, hash_key=key)
     if args.command == "verify":
-        return _verify(store, out)
+        return _verify(store, args.head, out)
     if args.command == "export":
         return _export(store, args.format, args.since or 0.0, out)
     try:
@@ -59,17 +65,33 @@ def main(argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) ->
         return 0
     print(f"{len(found)} erase request(s) for {target.masked}", file=out)
     for request in found:
-        print(_describe(request), file=out)
+        print(printable(_describe(request)), file=out)
     return 0
 
 
-def _verify(store: Store, out: TextIO) -> int:
-    checked, broken = store.verify_audit()
-    if broken is None:
-        print(f"audit log intact: {checked} row(s), every link holds", file=out)
+def printable(text: str) -> str:
+    """Terminal output without control characters (an ANSI escape in an old reason must not steer the terminal)."""
+    return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) not in {"Cc", "Cf"})
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A CSV cell a spreadsheet will not run: text starting with = + - @ tab or CR gets a leading ' (OWASP)."""
+    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
+        return "'" + value
+    return value
+
+
+def _verify(store: Store, head: str | None, out: TextIO) -> int:
+    verdict = verify(store, head)
+    if not verdict.problems:
+        held = f"; it still holds the head {head}" if head else ""
+        print(f"audit log intact: {verdict.checked} row(s), every link holds{held}", file=out)
         return 0
-    where = f"at row {broken.row_id}" if broken.row_id is not None else "at the end"
-    print(f"audit log BROKEN {where}: {broken.problem} (checked {checked} row(s))", file=out)
+    first, *more = verdict.problems
+    where = first if first.startswith("at ") else f"- {first}"
+    print(f"audit log BROKEN {where} (checked {verdict.checked} row(s))", file=out)
+    for problem in more:
+        print(f"  and {problem}", file=out)
     return 1
 
 
@@ -81,7 +103,7 @@ def _export(store: Store, fmt: str, since: float, out: TextIO) -> int:
     else:
         writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(records)
+        writer.writerows({name: spreadsheet_safe(value) for name, value in record.items()} for record in records)
     return 0
 
 

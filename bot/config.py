@@ -55,6 +55,7 @@ class Settings:
     verify_after: tuple[float, ...] = (6 * 3600.0, 24 * 3600.0, 72 * 3600.0)  # seconds after Gong accepted
     remind_after: float = 3600.0  # 0 disables reminders
     default_regime: Regime | None = Regime.GDPR  # for `received:` without `gdpr`/`ccpa`; None: must be said
+    audit_channel: str = ""  # GONG_ERASE_AUDIT_CHANNEL: where the chain's head is posted daily; "": nowhere
 
     @property
     def socket_mode(self) -> bool:
@@ -113,6 +114,7 @@ class Settings:
             verify_after=env.durations("GONG_ERASE_VERIFY_AFTER", (6 * 3600.0, 24 * 3600.0, 72 * 3600.0)),
             remind_after=env.duration("GONG_ERASE_REMIND_AFTER", 3600.0),
             default_regime=env.regime("GONG_ERASE_REGIME"),
+            audit_channel=env.channel_id("GONG_ERASE_AUDIT_CHANNEL"),
         )
         if settings.job_lease <= settings.gong_timeout:
             env.problem(
@@ -277,6 +279,14 @@ class _Reader:
         users = frozenset(i for i in ids if _USER_ID.match(i))
         groups = frozenset(i for i in ids if _GROUP_ID.match(i))
         return users, groups
+
+    def channel_id(self, name: str) -> str:
+        """One channel ID (C…, G…), or "" when unset."""
+        raw = self.text(name)
+        if raw and not _CHANNEL_ID.match(raw):
+            self.problem(f"{name} must be a channel ID like C0123ABCD (in Slack: the channel's details, at the bottom)")
+            return ""
+        return raw
 
     def channels(self, name: str) -> frozenset[str] | None:
         entries = _split(self.text(name))

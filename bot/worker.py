@@ -18,7 +18,7 @@ from .errors import LeaseLost, StoreError
 from .service.jobs import erase, lookups, notify
 from .service.jobs.context import Handler, JobContext, retry
 
-__all__ = ["HANDLERS", "Handling", "Worker"]
+__all__ = ["HANDLERS", "Handling", "Worker", "process_identity"]
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,11 @@ HANDLERS: dict[Kind, Handling] = {
 }
 
 
+def process_identity() -> str:
+    """host:pid:random — who holds a lease or a claim, readable in the job table."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
 class Worker:
     """Claims due jobs and runs them on a few threads; woken at once when work is enqueued in this process."""
 
@@ -62,13 +67,14 @@ class Worker:
         lease: float,
         poll_interval: float,
         chores: Sequence[Callable[[], object]] = (),
+        identity: str = "",
     ) -> None:
         self.ctx = ctx
         self.doorbell = doorbell  # rung by ctx.wake and by the use cases when they queue work
         self.lease = lease
         self.poll_interval = poll_interval
         self.chores = chores  # housekeeping the first thread does every second or so (expiry, the WAL, …)
-        self.identity = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.identity = identity or process_identity()
         self._threads: list[threading.Thread] = []
         self._housekeeper: threading.Thread | None = None
 

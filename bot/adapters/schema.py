@@ -183,3 +183,13 @@ def legal_deadline(sql: Sql, chain_key: bytes) -> None:
     """The day the data subject asked, and the law that sets the number of days."""
     sql.execute("ALTER TABLE requests ADD COLUMN received_on TEXT")
     sql.execute("ALTER TABLE requests ADD COLUMN regime TEXT")
+
+
+@migration
+def audit_checkpoints(sql: Sql, chain_key: bytes) -> None:
+    """The daily checkpoint of the chain's head posted outside the database (GONG_ERASE_AUDIT_CHANNEL): which
+    day's was claimed by which process, and what it said once posted."""
+    sql.execute(
+        "CREATE TABLE audit_checkpoints (day TEXT PRIMARY KEY, claimed_by TEXT NOT NULL, claimed_at REAL NOT NULL, "
+        "head_id INTEGER, head_hash TEXT, posted_ts TEXT)"
+    )

@@ -73,6 +73,17 @@ class Database:
             self._local.db = db
         return db
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads in this thread see one moment of the database until the block ends (a read transaction)."""
+        db = self._connection()
+        with _translated():
+            db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            db.execute("COMMIT")
+
     def reader(self) -> Sql:
         """Single statements outside any transaction (each sees the latest commit)."""
         return Sql(self._connection())

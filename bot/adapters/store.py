@@ -47,7 +47,10 @@ class Store:
     def transaction(self) -> Iterator[Tx]:
         """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error: all of it happens, or none."""
         with self.database.transaction() as sql:
-            yield Tx(sql, self)
+            tx = Tx(sql, self)
+            yield tx
+        for row_id, row_hash in tx.sealed:  # committed: now they are part of the chain; say so outside it
+            log.info("audit #%d sealed %s", row_id, row_hash[:16])
 
     def close(self) -> None:
         """Close this thread's connections."""
@@ -108,12 +111,60 @@ class Store:
         rows = self.database.reader().query("SELECT * FROM audit WHERE request_id = ? ORDER BY id", [request_id])
         return [_audit_row(row) for row in rows]
 
+    def audit_rows(self) -> list[AuditRow]:
+        """The whole log, oldest first."""
+        return [_audit_row(row) for row in self.database.reader().query("SELECT * FROM audit ORDER BY id")]
+
+    def audit_head(self) -> tuple[int, str, int] | None:
+        """The last sealed row: its id, its seal, and how many rows the log holds."""
+        sql = self.database.reader()
+        last = sql.one("SELECT id, row_hash FROM audit ORDER BY id DESC LIMIT 1")
+        count = sql.one("SELECT COUNT(*) AS n FROM audit")
+        return (int(last["id"]), str(last["row_hash"]), int(count["n"] if count else 0)) if last else None
+
+    def audit_seal(self, row_id: int) -> str | None:
+        """The seal of row `row_id`, or None when there is no such row."""
+        row = self.database.reader().one("SELECT row_hash FROM audit WHERE id = ?", [row_id])
+        return str(row["row_hash"]) if row else None
+
+    def audit_guards_missing(self) -> list[str]:
+        """What protects the log that is no longer there: the table itself, or its append-only triggers."""
+        present = {row["name"] for row in self.database.reader().query(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")}  # fmt: skip
+        if "audit" not in present:
+            return ["the audit table"]
+        return [name for name in ("audit_no_update", "audit_no_delete") if name not in present]
+
     def verify_audit(self) -> tuple[int, integrity.BrokenLink | None]:
         """Walk the whole chain (see domain.integrity.verify)."""
         sql = self.database.reader()
         issued = sql.one("SELECT seq FROM sqlite_sequence WHERE name = 'audit'")
         rows = sql.query("SELECT * FROM audit ORDER BY id")
         return integrity.verify(rows, self.chain_key, issued["seq"] if issued else None)
+
+    def all_requests(self) -> list[ErasureRequest]:
+        """Every request in the working table, oldest first."""
+        return self._requests("1 = 1 ORDER BY created_at, id", [])
+
+    def claim_checkpoint(self, day: str, owner: str, now: float, stale_after: float = 300.0) -> bool:
+        """Take the job of posting `day`'s audit checkpoint: first come, or a claim left unposted for a while."""
+        with self.database.transaction() as sql:
+            row = sql.one("SELECT claimed_at, posted_ts FROM audit_checkpoints WHERE day = ?", [day])
+            if row is None:
+                sql.execute("INSERT INTO audit_checkpoints (day, claimed_by, claimed_at) VALUES (?, ?, ?)",
+                            [day, owner, now])  # fmt: skip
+                return True
+            if row["posted_ts"] is None and now - float(row["claimed_at"]) > stale_after:
+                sql.execute("UPDATE audit_checkpoints SET claimed_by = ?, claimed_at = ? WHERE day = ?",
+                            [owner, now, day])  # fmt: skip
+                return True
+            return False
+
+    def checkpoint_posted(self, day: str, head_id: int, head_hash: str, ts: str) -> None:
+        """Record what `day`'s checkpoint said, and where."""
+        with self.database.transaction() as sql:
+            sql.execute("UPDATE audit_checkpoints SET head_id = ?, head_hash = ?, posted_ts = ? WHERE day = ?",
+                        [head_id, head_hash, ts, day])  # fmt: skip
 
     # -- the job table, for the worker ----------------------------------------------------------
 
@@ -138,6 +189,7 @@ class Tx:
     def __init__(self, sql: Sql, store: Store) -> None:
         self.sql = sql
         self._store = store
+        self.sealed: list[tuple[int, str]] = []  # audit rows written, logged once the transaction commits
 
     def get_request(self, request_id: str) -> ErasureRequest | None:
         """The request as this transaction sees it (no other writer can change it before the commit)."""
@@ -164,8 +216,15 @@ class Tx:
                 request.deadline.regime.value if request.deadline else None,
             ],
         )  # fmt: skip
+        deadline = request.deadline
+        sealed = {
+            "masked": request.masked, "kind": request.kind.value, "reason": request.reason,
+            "identifier_hash": request.identifier_hash, "required_approvals": request.required_approvals,
+            "channel": request.channel, "regime": deadline.regime.value if deadline else None,
+            "received_on": deadline.received.isoformat() if deadline else None,
+        }  # fmt: skip
         self._audit(request.id, AuditEvent.CREATED, actor=request.requester, states=(None, request.state),
-                    detail={"masked": request.masked, "kind": request.kind.value}, at=request.created_at)  # fmt: skip
+                    detail=sealed, at=request.created_at)  # fmt: skip
 
     def move(
         self,
@@ -263,11 +322,14 @@ class Tx:
         last = self.sql.one("SELECT row_hash FROM audit ORDER BY id DESC LIMIT 1")
         prev_hash = str(last["row_hash"]) if last else integrity.GENESIS
         row |= {"prev_hash": prev_hash, "row_hash": integrity.digest(self._store.chain_key, prev_hash, row)}
-        self.sql.execute(
+        inserted = self.sql.one(
             "INSERT INTO audit (at, request_id, actor, event, from_state, to_state, detail, prev_hash, row_hash) "
-            "VALUES (:at, :request_id, :actor, :event, :from_state, :to_state, :detail, :prev_hash, :row_hash)",
+            "VALUES (:at, :request_id, :actor, :event, :from_state, :to_state, :detail, :prev_hash, :row_hash) "
+            "RETURNING id",
             row,
         )
+        if inserted is not None:
+            self.sealed.append((int(inserted["id"]), str(row["row_hash"])))
 
 
 _UPDATABLE = frozenset(

@@ -7,7 +7,7 @@ from ..domain.request import ErasureRequest, State
 from .blocks import Blocks, Message, context, escape, section, slack_date, user
 from .words import STATE_LINES, approvers_of, reason_text
 
-__all__ = ["overview", "proof", "status"]
+__all__ = ["audit_checkpoint", "overview", "proof", "status"]
 
 
 def proof(masked: str, requests: list[ErasureRequest]) -> Message:
@@ -85,3 +85,13 @@ def overview(mine: list[ErasureRequest], pending: list[ErasureRequest] | None) -
         blocks.append(section("*Waiting for approval*\n" + ("\n".join(map(line, pending)) or "_nothing waiting_")))
     blocks.append(context("Details: `/gong-erase status <request id>`"))
     return "Your erase requests", blocks
+
+
+def audit_checkpoint(day: str, *, head_id: int, head_hash: str, rows: int) -> Message:
+    """The day's record of the chain's head, kept outside the database; `audit verify --head` checks against it."""
+    text = (
+        f":lock: *Audit checkpoint {day}:* {rows:,} row(s); the last is #{head_id}, sealed `{head_hash}`.\n"
+        f"Whoever can edit the database cannot edit this message. Check the log still holds it with "
+        f"`python -m bot audit verify --head {head_id}:{head_hash}`."
+    )
+    return f"Audit checkpoint {day}: row {head_id}", [section(text)]

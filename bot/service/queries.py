@@ -7,35 +7,20 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from ..adapters.store import Store
 from ..domain.approval import ApprovalPolicy
 from ..domain.audit import AuditEvent, AuditRow
 from ..domain.integrity import identifier_hash
-from ..domain.request import ErasureRequest, State
+from ..domain.request import ErasureRequest
 from ..domain.target import Target, parse_erase_text
 from ..errors import NotAllowed, Refusal, Why
 from .decisions import approver_groups, load
 from .ports import Directory
 
-__all__ = ["EXPORT_COLUMNS", "Queries", "export", "records_for"]
+__all__ = ["Queries", "records_for"]
 
 log = logging.getLogger(__name__)
-
-EXPORT_COLUMNS = (
-    "request_id", "kind", "masked", "identifier_hash", "state", "outcome", "requested_at", "requester", "reason",
-    "required_approvals", "approvers", "approved_at", "decided_by", "decided_at", "gong_request_id",
-    "gong_attempts", "gong_attempt_request_ids", "failure", "verification", "checked_at", "next_check_at",
-    "regime", "received_on", "due_on",
-)  # fmt: skip
-_OUTCOMES = {
-    State.DRAFT: "not submitted", State.PENDING: "waiting for approval", State.APPROVED: "approved, erase pending",
-    State.SUBMITTED: "erase accepted by Gong", State.VERIFIED: "erase accepted by Gong", State.UNVERIFIED:
-    "erase accepted by Gong", State.FAILED: "erase failed", State.REJECTED: "rejected", State.CANCELLED: "cancelled",
-    State.EXPIRED: "expired",
-}  # fmt: skip
-_UNAPPROVED = {State.DRAFT, State.PENDING, State.REJECTED, State.CANCELLED, State.EXPIRED}
 
 
 class Queries:
@@ -105,38 +90,3 @@ def records_for(store: Store, hash_key: str, target: Target) -> list[ErasureRequ
     """Every request ever made for this identifier, found by its keyed hash, oldest first (no access check: the
     audit command line has the database and the key already)."""
     return store.find_by_hash(identifier_hash(hash_key, target.kind, target.identifier))
-
-
-def export(store: Store, since: float) -> list[dict[str, object]]:
-    """One row per request made since `since`, as an auditor reads it: people, times, Gong's ids, outcome; the
-    identifier only masked (with its keyed hash, which a lookup matches)."""
-    return [_record(store, request) for request in store.requests_since(since)]
-
-
-def _record(store: Store, request: ErasureRequest) -> dict[str, object]:
-    approved = store.approval_times(request.id)
-    attempts = [row.detail for row in store.audit_trail(request.id) if row.event is AuditEvent.GONG_ATTEMPT]
-    gong_ids = [str(a["gong_request_id"]) for a in attempts if a.get("gong_request_id")]
-    verification = {State.VERIFIED: "verified erased", State.UNVERIFIED: "not verified"}.get(request.state)
-    if verification is None and request.state is State.SUBMITTED:
-        verification = "check scheduled" if request.next_check_at else "not checked"
-    return {
-        "request_id": request.id, "kind": request.kind.value, "masked": request.masked,
-        "identifier_hash": request.identifier_hash or "", "state": request.state.value,
-        "outcome": _OUTCOMES[request.state], "requested_at": _iso(request.created_at),
-        "requester": request.requester, "reason": request.reason,
-        "required_approvals": request.required_approvals, "approvers": ";".join(request.approvals),
-        "approved_at": _iso(max(approved.values())) if approved and request.state not in _UNAPPROVED else "",
-        "decided_by": request.decided_by or "", "decided_at": _iso(request.decided_at),
-        "gong_request_id": request.gong_request_id or "", "gong_attempts": len(attempts),
-        "gong_attempt_request_ids": ";".join(gong_ids),
-        "failure": request.failure or "", "verification": verification or "",
-        "checked_at": _iso(request.checked_at), "next_check_at": _iso(request.next_check_at),
-        "regime": request.deadline.regime.value if request.deadline else "",
-        "received_on": request.deadline.received.isoformat() if request.deadline else "",
-        "due_on": request.deadline.due.isoformat() if request.deadline else "",
-    }  # fmt: skip
-
-
-def _iso(ts: float | None) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds") if ts else ""

@@ -8,6 +8,7 @@ import hmac
 import io
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -244,6 +245,7 @@ def test_audit_export_gives_one_row_per_request_with_people_times_and_gongs_ids(
 
 def test_audit_verify_on_the_command_line_finds_an_edited_row(final_bot: BotProcess, fake_slack: FakeSlack) -> None:
     """`python -m bot audit verify`: exit 0 on the bot's own log; after an edit, exit 1 naming the row."""
+    submit_request(SignedSlack(final_bot.url, fake_slack), fresh_number()[0], preview=False)  # rows to edit
     intact = run_cli(final_bot, "verify")
     assert intact.returncode == 0 and "intact" in intact.stdout, intact.stdout + intact.stderr
     conn = sqlite3.connect(final_bot.env["GONG_ERASE_DB"])
@@ -253,3 +255,28 @@ def test_audit_verify_on_the_command_line_finds_an_edited_row(final_bot: BotProc
     conn.close()
     broken = run_cli(final_bot, "verify")
     assert broken.returncode == 1 and "BROKEN at row 3" in broken.stdout and "edited" in broken.stdout
+
+
+def test_the_chain_head_is_posted_daily_to_the_audit_channel_and_verifies(
+    start_bot: BotFactory, fake_slack: FakeSlack
+) -> None:
+    """GONG_ERASE_AUDIT_CHANNEL gets the day's checkpoint (row and seal) once, whatever restarts; verify --head
+    proves the database still holds it."""
+    bot = start_bot(GONG_ERASE_AUDIT_CHANNEL="CAUDIT")
+    user = SignedSlack(bot.url, fake_slack)
+    submit_request(user, fresh_number()[0], preview=False)
+    post = fake_slack.wait_for(lambda: fake_slack.posts("CAUDIT"), timeout=15, what="the audit checkpoint")[0]
+    head = re.search(r"--head (\d+:[0-9a-f]{64})", post.all_text)
+    assert head and "Audit checkpoint" in post.text
+    verified = run_cli(bot, "verify", "--head", head.group(1))
+    assert verified.returncode == 0 and "still holds the head" in verified.stdout
+    bot.kill()
+    again = BotProcess({**bot.env}, bot.log_path).start()  # a restart on the same day
+    time.sleep(1.0)  # several rounds of the housekeeper
+    again.kill()
+    assert len(fake_slack.posts("CAUDIT")) == 1
+    sealed = re.findall(r"audit #(\d+) sealed ([0-9a-f]{16})", bot.logs())
+    assert sealed and all(
+        db_rows(bot, "SELECT row_hash FROM audit WHERE id = ?", (int(row),))[0]["row_hash"].startswith(prefix)
+        for row, prefix in sealed
+    )

@@ -70,8 +70,8 @@ def erase(ctx: JobContext, job: Job, request: ErasureRequest) -> None:
         tx.note(request, AuditEvent.GONG_ATTEMPT, actor="gong", now=now,
                 detail=attempt | {"status": accepted.status, "gong_request_id": accepted.request_id,
                                   "elapsed_ms": accepted.elapsed_ms})  # fmt: skip
-        tx.move(request, Event.GONG_ACCEPTED, actor="gong", now=now, gong_request_id=accepted.request_id,
-                next_check_at=first_check)  # fmt: skip
+        tx.move(request, Event.GONG_ACCEPTED, actor="gong", now=now, detail={"gong_request_id": accepted.request_id},
+                gong_request_id=accepted.request_id, next_check_at=first_check)  # fmt: skip
     ctx.wake()
     log.info("request %s: Gong accepted the erase (requestId %s)", request.id, accepted.request_id)
 

@@ -136,7 +136,7 @@ def _undeliverable(ctx: JobContext, job: Job, request: ErasureRequest, exc: Slac
     with ctx.store.transaction() as tx:
         tx.bury(job, now, exc.code)
         if request.state is State.PENDING:
-            tx.move(request, Event.CANCEL, actor="bot", now=now, detail={"slack_error": exc.code})
+            tx.move(request, Event.CANCEL, actor="bot", now=now, detail={"slack_error": exc.code}, decided_at=now)
     log.warning("request %s: cannot post in channel %s (%s)", request.id, request.channel, exc.code)
     response_url = str(job.payload.get("response_url") or "")
     if response_url:

@@ -1,0 +1,83 @@
+"""A request as its sealed audit rows tell it (pure): who asked, why, who approved or decided, what Gong said.
+
+The audit log is the record an auditor trusts, because every row is sealed into the chain; the `requests` table is
+a working copy anyone with the file could edit. So the export is built from this replay, and `audit verify`
+compares the working copy against it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .audit import AuditEvent, AuditRow
+
+__all__ = ["History", "replay"]
+
+_DECISIONS = {AuditEvent.REJECT, AuditEvent.CANCEL, AuditEvent.EXPIRE}
+_CHECKS = {AuditEvent.VERIFIED_ERASED, AuditEvent.STILL_HELD, AuditEvent.CHECK_FAILED}
+
+
+@dataclass
+class History:
+    """What the sealed rows say of one request; `created` is False when no sealed row says it was ever made."""
+
+    request_id: str
+    created: bool = False
+    requester: str = ""
+    created_at: float | None = None
+    facts: dict[str, Any] = field(default_factory=dict)  # what the `created` row sealed: reason, masked, kind, …
+    state: str | None = None
+    approvals: dict[str, float] = field(default_factory=dict)  # approver → when, in order
+    decided_by: str | None = None
+    decided_at: float | None = None
+    gong_request_id: str | None = None
+    attempts: list[dict[str, Any]] = field(default_factory=list)  # each gong_attempt's detail, in order
+    failure: str | None = None
+    checked_at: float | None = None
+
+    def sealed(self, name: str) -> Any:
+        """A fact the `created` row sealed, or None when it predates that fact being sealed."""
+        return self.facts.get(name)
+
+
+def replay(rows: Iterable[AuditRow]) -> dict[str, History]:
+    """Every request's history from the audit rows, in the order they were sealed."""
+    histories: dict[str, History] = {}
+    for row in rows:
+        if row.request_id is None:
+            continue
+        history = histories.setdefault(row.request_id, History(row.request_id))
+        _apply(history, row)
+    return histories
+
+
+def _apply(history: History, row: AuditRow) -> None:
+    if row.to_state is not None:
+        history.state = row.to_state
+    event = row.event
+    if event is AuditEvent.CREATED:
+        history.created, history.requester, history.created_at = True, row.actor, row.at
+        history.facts = dict(row.detail)
+    elif event in {AuditEvent.APPROVAL, AuditEvent.APPROVE}:
+        history.approvals.setdefault(row.actor, row.at)
+        if event is AuditEvent.APPROVE:
+            history.decided_at = row.at
+    elif event in _DECISIONS:
+        history.decided_by = None if row.actor == "bot" else row.actor
+        history.decided_at = row.at
+    elif event is AuditEvent.GONG_ATTEMPT:
+        history.attempts.append(dict(row.detail))
+    elif event is AuditEvent.GONG_ACCEPTED:
+        history.gong_request_id = row.detail.get("gong_request_id") or _accepted_id(history.attempts)
+    elif event is AuditEvent.GONG_FAILED:
+        history.failure = row.detail.get("failure")
+        history.gong_request_id = row.detail.get("gong_request_id")
+    if event in _CHECKS:
+        history.checked_at = row.at
+
+
+def _accepted_id(attempts: list[dict[str, Any]]) -> str | None:
+    """Rows sealed before the acceptance carried its requestId: the last successful attempt's."""
+    accepted = [a for a in attempts if isinstance(a.get("status"), int) and 200 <= a["status"] < 300]
+    return accepted[-1].get("gong_request_id") if accepted else None
