@@ -30,8 +30,9 @@ from .domain.request import Schedule
 from .domain.workspace import Installation
 from .service import Services
 from .service.audit import Checkpoints
-from .service.decisions import Decisions
+from .service.decisions import Decisions, RequestRules
 from .service.home import Home
+from .service.housekeeping import Retention
 from .service.jobs.context import JobContext
 from .service.queries import Queries
 from .service.workspace import WorkspaceGuard
@@ -75,7 +76,7 @@ def bootstrap(
     gong = GongClient(settings.gong_base_url, settings.gong_access_key, settings.gong_access_key_secret,
                       settings.gong_timeout, transport=gong_transport)  # fmt: skip
     slack_client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
-    slack = Slack(slack_client)
+    slack = Slack(slack_client, response_url_prefix=settings.slack_response_url_prefix)
     policy = ApprovalPolicy(
         users=settings.approver_users,
         groups=settings.approver_groups,
@@ -84,8 +85,10 @@ def bootstrap(
     )
     directory = ApproverGroups(slack, settings.approver_groups)
     doorbell = threading.Event()  # rung when work is queued in this process, so the worker starts at once
-    decisions = Decisions(store, policy, directory, ttl=settings.request_ttl, hash_key=settings.hash_key,
-                          default_regime=settings.default_regime, clock=clock, wake=doorbell.set)  # fmt: skip
+    rules = RequestRules(ttl=settings.request_ttl, max_open_drafts=settings.max_open_drafts,
+                         default_regime=settings.default_regime)  # fmt: skip
+    decisions = Decisions(store, policy, directory, rules=rules, hash_key=settings.hash_key, clock=clock,
+                          wake=doorbell.set)  # fmt: skip
     queries = Queries(store, policy, directory, hash_key=settings.hash_key, clock=clock)
     services = Services(decisions, queries, Home(queries, slack, clock), slack, settings.channels,
                         WorkspaceGuard(slack, installation))  # fmt: skip
@@ -97,7 +100,9 @@ def bootstrap(
         stopping=threading.Event(),
     )  # fmt: skip
     identity = process_identity()
-    chores: list[Callable[[], object]] = [decisions.expire_due, store.flush_wal]
+    chores: list[Callable[[], object]] = [
+        decisions.expire_due, store.flush_wal, Retention(store, settings.retention, clock).prune_if_due,
+    ]  # fmt: skip
     if settings.audit_channel:
         chores.append(Checkpoints(store, slack, settings.audit_channel, owner=identity, clock=clock).post_if_due)
     worker = Worker(ctx, doorbell=doorbell, lease=settings.job_lease, poll_interval=settings.poll_interval,

@@ -70,6 +70,7 @@ class Why(StrEnum):
     CLOSED = "closed"
     ALREADY_APPROVED = "already_approved"
     IDENTIFIER_GONE = "identifier_gone"
+    TOO_MANY_DRAFTS = "too_many_drafts"
 
 
 class GongEraseError(Exception):

@@ -19,6 +19,6 @@ class Groups:
     def __init__(self, members: dict[str, set[str]] | None = None) -> None:
         self.members = members or {}
 
-    def groups_of(self, user_id: str) -> frozenset[str]:
+    def groups_of(self, user_id: str, *, fresh: bool = False) -> frozenset[str]:
         """The groups that list `user_id`."""
         return frozenset(group for group, users in self.members.items() if user_id in users)

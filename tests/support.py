@@ -59,6 +59,7 @@ def base_env(slack: FakeSlack, gong: FakeGong, db_path: Path, port: int) -> dict
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=slack.api_url,
+        SLACK_RESPONSE_URL_PREFIX=slack.server.url + "/actions/",
         GONG_ACCESS_KEY=ACCESS_KEY,
         GONG_ACCESS_KEY_SECRET=ACCESS_KEY_SECRET,
         GONG_BASE_URL=gong.url,

@@ -193,3 +193,9 @@ def audit_checkpoints(sql: Sql, chain_key: bytes) -> None:
         "CREATE TABLE audit_checkpoints (day TEXT PRIMARY KEY, claimed_by TEXT NOT NULL, claimed_at REAL NOT NULL, "
         "head_id INTEGER, head_hash TEXT, posted_ts TEXT)"
     )
+
+
+@migration
+def index_requests_by_requester(sql: Sql, chain_key: bytes) -> None:
+    """One person's requests, and their open drafts (counted at every new request), found by index."""
+    sql.execute("CREATE INDEX requests_requester ON requests(requester, state, created_at)")

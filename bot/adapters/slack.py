@@ -24,9 +24,12 @@ _ERROR_CODE = re.compile(r"[a-z0-9_]{1,64}")
 class Slack:
     """Posts, updates and responds; every failure is a SlackError with Slack's error code."""
 
-    def __init__(self, client: WebClient, timeout: int = 10) -> None:
+    def __init__(
+        self, client: WebClient, timeout: int = 10, response_url_prefix: str = "https://hooks.slack.com/"
+    ) -> None:
         self.client = client
         self.timeout = timeout
+        self.response_url_prefix = response_url_prefix  # a signed payload's response_url is still only a URL
 
     def post_message(self, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None = None) -> str:
         """chat.postMessage, in a thread when `thread_ts` is given; the new message's ts."""
@@ -48,6 +51,9 @@ class Slack:
     def respond(self, response_url: str, text: str, blocks: list[dict[str, Any]], replace: bool | None = None) -> None:
         """Answer privately through an interaction's response_url; `replace` says whether the message the click
         came from is replaced (None: leave it to Slack, as for a slash command)."""
+        if not response_url.startswith(self.response_url_prefix):
+            # never POST to an address a payload names unless it is Slack's: no requests to internal hosts
+            raise SlackError("the response_url is not Slack's", "untrusted_response_url")
         body: dict[str, Any] = {"text": text, "blocks": blocks, "response_type": "ephemeral"}
         if replace is not None:
             body["replace_original"] = replace
@@ -103,15 +109,16 @@ class ApproverGroups:
         self._cache: dict[str, tuple[float, frozenset[str]]] = {}
         self._lock = threading.Lock()
 
-    def groups_of(self, user_id: str) -> frozenset[str]:
-        """The configured approver groups `user_id` belongs to; SlackError when Slack cannot say."""
-        return frozenset(group for group in self.groups if user_id in self._members(group))
+    def groups_of(self, user_id: str, *, fresh: bool = False) -> frozenset[str]:
+        """The configured approver groups `user_id` belongs to; SlackError when Slack cannot say. `fresh` asks
+        Slack now: a decision must not rest on a membership that has since been taken away."""
+        return frozenset(group for group in self.groups if user_id in self._members(group, fresh))
 
-    def _members(self, group: str) -> frozenset[str]:
+    def _members(self, group: str, fresh: bool) -> frozenset[str]:
         now = time.monotonic()
         with self._lock:
             cached = self._cache.get(group)
-        if cached and now - cached[0] < self.ttl:
+        if cached and not fresh and now - cached[0] < self.ttl:
             return cached[1]
         members = self.slack.group_members(group)
         with self._lock:

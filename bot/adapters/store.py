@@ -56,6 +56,14 @@ class Store:
         """Close this thread's connections."""
         self.database.close()
 
+    def prune(self, before: float) -> int:
+        """Forget finished jobs and Gong call records older than `before` (the audit log keeps what happened);
+        how many rows went."""
+        with self.database.transaction() as sql:
+            jobs = sql.execute("DELETE FROM jobs WHERE status = 'done' AND updated_at < ?", [before])
+            calls = sql.execute("DELETE FROM gong_calls WHERE at < ?", [before])
+        return jobs + calls
+
     def flush_wal(self) -> bool:
         """After a wipe, empty the write-ahead log (see Database.flush_wal); True when nothing is left to do."""
         return self.database.flush_wal() if self.database.wal_dirty.is_set() else True
@@ -194,6 +202,12 @@ class Tx:
     def get_request(self, request_id: str) -> ErasureRequest | None:
         """The request as this transaction sees it (no other writer can change it before the commit)."""
         return _load(self.sql, request_id)
+
+    def open_drafts(self, requester: str, now: float) -> int:
+        """How many unsubmitted, unexpired requests `requester` has."""
+        row = self.sql.one("SELECT COUNT(*) AS n FROM requests WHERE requester = ? AND state = 'draft' "
+                           "AND expires_at > ?", [requester, now])  # fmt: skip
+        return int(row["n"]) if row else 0
 
     def find_by_trigger(self, trigger_id: str) -> ErasureRequest | None:
         """The draft a slash command with this trigger_id made, if Slack delivered it before."""

@@ -62,6 +62,8 @@ _WORDS: dict[Why, str] = {
     Why.UNKNOWN_BUTTON: "That button doesn't belong to a request I know. Start a new one with `/gong-erase`.",
     Why.ALREADY_APPROVED: "You already approved this request; it is waiting for {waiting} more approval(s).",
     Why.IDENTIFIER_GONE: "The full {noun} of request `{request_id}` is no longer kept by the bot.",
+    Why.TOO_MANY_DRAFTS: "You have {count} erase requests you haven't submitted yet. Submit or cancel some of them "
+    "(their private confirmations are above), or let them expire, then try again.",
 }
 
 # Why a button on a request in this state no longer does anything.

@@ -20,7 +20,7 @@ from ..domain.target import EraseCommand
 from ..errors import Closed, NotAllowed, NotFound, Refusal, Why
 from .ports import Directory
 
-__all__ = ["Approved", "Decisions", "approver_groups", "load", "new_request_id"]
+__all__ = ["Approved", "Decisions", "RequestRules", "approver_groups", "load", "new_request_id"]
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +40,20 @@ def load(store: Store | Tx, request_id: str) -> ErasureRequest:
     return request
 
 
-def approver_groups(policy: ApprovalPolicy, directory: Directory, actor: str) -> frozenset[str]:
-    """The approver groups of `actor`, asking Slack only when they matter (not for a listed approver)."""
-    return directory.groups_of(actor) if policy.needs_groups(actor) else frozenset()
+def approver_groups(policy: ApprovalPolicy, directory: Directory, actor: str, *, deciding: bool) -> frozenset[str]:
+    """The approver groups of `actor`, asking Slack only when they matter (not for a listed approver); for a
+    decision (approve, reject, a look at the full identifier) asked afresh, never from the display cache."""
+    return directory.groups_of(actor, fresh=deciding) if policy.needs_groups(actor) else frozenset()
+
+
+@dataclass(frozen=True)
+class RequestRules:
+    """A deployment's rules for requests: how long they stay open, how many drafts one person may hold at once,
+    and which law a `received:` date without `gdpr`/`ccpa` falls under (None: the requester must say)."""
+
+    ttl: int = 86400
+    max_open_drafts: int = 10
+    default_regime: Regime | None = Regime.GDPR
 
 
 @dataclass(frozen=True)
@@ -62,18 +73,17 @@ class Decisions:
         policy: ApprovalPolicy,
         directory: Directory,
         *,
-        ttl: int,
+        rules: RequestRules,
         hash_key: str = "",
-        default_regime: Regime | None = Regime.GDPR,
         clock: Callable[[], float] = time.time,
         wake: Callable[[], None] = lambda: None,
     ) -> None:
         self.store = store
         self.policy = policy
         self.directory = directory
-        self.ttl = ttl
+        self.rules = rules
+        self.ttl = rules.ttl
         self.hash_key = hash_key  # for the keyed hash that outlives the identifier; "" in unit tests only
-        self.default_regime = default_regime
         self.clock = clock
         self.wake = wake  # tells this process's worker there is new work, so it need not wait for a poll
 
@@ -82,12 +92,15 @@ class Decisions:
     ) -> ErasureRequest:
         """A private draft for the requester to confirm; a repeated delivery of one command gives the same draft."""
         now = self.clock()
-        deadline = find_deadline(command.reason, now, self.default_regime)
+        deadline = find_deadline(command.reason, now, self.rules.default_regime)
         target = command.target
         with self.store.transaction() as tx:
             existing = tx.find_by_trigger(trigger_id) if trigger_id else None
             if existing is not None:
                 return existing
+            drafts = tx.open_drafts(requester, now)
+            if drafts >= self.rules.max_open_drafts:  # a flood of drafts stops here
+                raise Refusal(Why.TOO_MANY_DRAFTS, count=drafts)
             request = ErasureRequest(
                 id=new_request_id(), state=State.DRAFT, kind=target.kind, identifier=target.identifier,
                 masked=target.masked, display=target.display, country=target.country, number_valid=target.valid,
@@ -181,8 +194,8 @@ class Decisions:
         return expired
 
     def groups_of(self, actor: str) -> frozenset[str]:
-        """The approver groups of `actor` (see approver_groups)."""
-        return approver_groups(self.policy, self.directory, actor)
+        """The approver groups of `actor`, asked afresh: every use here decides something."""
+        return approver_groups(self.policy, self.directory, actor, deciding=True)
 
     def _close(self, tx: Tx, request: ErasureRequest, event: Event, actor: str, now: float) -> None:
         """End an open request; the domain's table says who is told."""

@@ -63,6 +63,6 @@ class Slack(Protocol):
 class Directory(Protocol):
     """Who belongs to which approver group."""
 
-    def groups_of(self, user_id: str) -> frozenset[str]:
-        """The configured approver groups `user_id` is in; SlackError when Slack cannot say."""
+    def groups_of(self, user_id: str, *, fresh: bool = False) -> frozenset[str]:
+        """The configured approver groups `user_id` is in (`fresh`: asked of Slack now, not from a cache)."""
         ...

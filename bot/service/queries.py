@@ -12,9 +12,9 @@ from ..adapters.store import Store
 from ..domain.approval import ApprovalPolicy
 from ..domain.audit import AuditEvent, AuditRow
 from ..domain.integrity import identifier_hash
-from ..domain.request import ErasureRequest
+from ..domain.request import ErasureRequest, State
 from ..domain.target import Target, parse_erase_text
-from ..errors import NotAllowed, Refusal, Why
+from ..errors import Closed, NotAllowed, Refusal, Why
 from .decisions import approver_groups, load
 from .ports import Directory
 
@@ -42,12 +42,15 @@ class Queries:
         self.clock = clock
 
     def reveal(self, request_id: str, actor: str) -> ErasureRequest:
-        """An approver asks to see the full identifier privately; who looked, and when, is audited."""
-        groups = self._groups_of(actor)
+        """An approver asks to see the full identifier privately; who looked, and when, is audited. Only once the
+        request is public: a draft is its requester's alone."""
+        groups = self._groups_of(actor, deciding=True)
         with self.store.transaction() as tx:
             request = load(tx, request_id)
             if not self.policy.is_approver(actor, groups):
                 raise NotAllowed(Why.NOT_APPROVER_REVEAL, kind=request.kind.value)
+            if request.state is State.DRAFT:
+                raise Closed(Why.CLOSED, state=request.state.value)
             if not request.identifier:
                 raise Refusal(Why.IDENTIFIER_GONE, request_id=request.id, kind=request.kind.value)
             tx.note(request, AuditEvent.REVEALED, actor=actor, now=self.clock())
@@ -56,7 +59,7 @@ class Queries:
 
     def find_proof(self, text: str, actor: str) -> tuple[Target, list[ErasureRequest]]:
         """Approvers ask what became of a number or address: found by its keyed hash, and audited."""
-        if not self.policy.is_approver(actor, self._groups_of(actor)):
+        if not self.policy.is_approver(actor, self._groups_of(actor, deciding=True)):
             raise NotAllowed(Why.NOT_APPROVER_LOOKUP)
         target = parse_erase_text(text).target
         found = self.records_for(target)
@@ -72,18 +75,18 @@ class Queries:
     def status(self, request_id: str, actor: str) -> tuple[ErasureRequest, list[AuditRow]]:
         """A request and its history, for its requester or an approver (groups are only asked if needed)."""
         request = load(self.store, request_id)
-        if actor != request.requester and not self.policy.is_approver(actor, self._groups_of(actor)):
+        if actor != request.requester and not self.policy.is_approver(actor, self._groups_of(actor, deciding=False)):
             raise NotAllowed(Why.NOT_ALLOWED_STATUS)
         return request, self.store.audit_trail(request_id)
 
     def overview(self, actor: str, limit: int = 15) -> tuple[list[ErasureRequest], list[ErasureRequest] | None]:
         """Your latest requests, and for approvers every request waiting for approval; newest first."""
         mine = self.store.requests_of(actor, limit)
-        approver = self.policy.is_approver(actor, self._groups_of(actor))
+        approver = self.policy.is_approver(actor, self._groups_of(actor, deciding=False))
         return mine, self.store.pending_requests(limit) if approver else None
 
-    def _groups_of(self, actor: str) -> frozenset[str]:
-        return approver_groups(self.policy, self.directory, actor)
+    def _groups_of(self, actor: str, *, deciding: bool) -> frozenset[str]:
+        return approver_groups(self.policy, self.directory, actor, deciding=deciding)
 
 
 def records_for(store: Store, hash_key: str, target: Target) -> list[ErasureRequest]:

@@ -153,3 +153,22 @@ def test_approve_reject_and_cancel_racing_give_one_outcome(
         if "bot.service.decisions" in line or "bot.listeners.actions" in line
     }
     assert len(deciders) == 2  # the clicks were handled by both processes
+
+
+def test_a_member_removed_from_the_approver_group_cannot_approve_a_moment_later(
+    start_bot: BotFactory, fake_slack: FakeSlack, fake_gong: FakeGong
+) -> None:
+    """Membership seen a moment ago (and cached for display) does not count: an approval asks Slack afresh."""
+    fake_slack.groups["SREMOVABLE"] = ["UTEMPORARY"]
+    bot = start_bot(GONG_ERASE_APPROVERS=f"{APPROVER} SREMOVABLE")
+    user = SignedSlack(bot.url, fake_slack)
+    typed, e164 = fresh_number()
+    parent = submit_request(user, typed)
+    request_id = button_value(parent.blocks, "erase_approve")
+    seen = all_text(user.command_answered_later("list", user="UTEMPORARY")["blocks"])
+    assert request_id in seen  # an approver a moment ago: the list shows what waits for them
+    fake_slack.groups["SREMOVABLE"] = []
+    _, url = user.click("erase_approve", request_id, "UTEMPORARY", message_ts=parent.ts)
+    refusal = fake_slack.wait_for(lambda: fake_slack.responded(url), what="the refusal")[0]
+    assert "Only the configured approvers" in all_text(refusal["blocks"])
+    assert request_state(bot, request_id) == "pending" and fake_gong.calls_for(e164) == []

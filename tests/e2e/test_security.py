@@ -185,3 +185,44 @@ def test_requests_from_another_workspace_or_app_are_refused_and_change_nothing(
     time.sleep(0.5)
     assert request_count(bot) == before
     assert request_state(bot, request_id) == "pending" and "erase_approve" in parent.action_ids()
+
+
+class Catcher:
+    """A listener on loopback standing for an internal host: it counts every connection made to it."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/internal/admin"
+
+    def connections(self) -> int:
+        count = 0
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                return count
+            conn.close()
+            count += 1
+
+
+def test_the_bot_never_posts_to_a_response_url_that_is_not_slacks(
+    slack_user: SignedSlack, bot: BotProcess, fake_slack: FakeSlack
+) -> None:
+    """A signed payload naming an internal host as its response_url: the bot answers nowhere rather than there."""
+    catcher = Catcher()
+    try:
+        typed, _ = fresh_number()
+        parent = submit_request(slack_user, typed)
+        request_id = button_value(parent.blocks, "erase_approve")
+        slack_user.click("erase_approve", request_id, "UOUTSIDER", message_ts=parent.ts, response_url=catcher.url)
+        body = slack_user.command_body("list")
+        fields = dict(parse_qsl(body.decode())) | {"response_url": catcher.url}
+        assert slack_user.post(urlencode(fields).encode()).status_code == 200
+        time.sleep(1.5)
+        assert catcher.connections() == 0
+        assert "untrusted_response_url" in bot.logs() or "could not answer" in bot.logs()
+    finally:
+        catcher.sock.close()

@@ -16,7 +16,7 @@ from bot import cli
 from bot.adapters.store import Store
 from bot.domain.approval import ApprovalPolicy
 from bot.domain.target import parse_erase_text
-from bot.service.decisions import Decisions
+from bot.service.decisions import Decisions, RequestRules
 from tests.doubles import Groups
 
 KEY = "audit-test-key-" + "5a3f9c" * 6
@@ -30,7 +30,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("GONG_ERASE_DB", str(path))
     monkeypatch.setenv("GONG_ERASE_HASH_KEY", KEY)
     store = Store(str(path), hash_key=KEY)
-    decisions = Decisions(store, POLICY, Groups(), ttl=3600, hash_key=KEY)
+    decisions = Decisions(store, POLICY, Groups(), rules=RequestRules(ttl=3600), hash_key=KEY)
     for i, end in enumerate(["approve", "reject", "cancel"]):
         command = parse_erase_text(f"+1 425 555 {3000 + i} DSR-{i}")
         request = decisions.start(command, requester="UREQ", channel="C1", team="T1", trigger_id=f"a{i}")
@@ -125,7 +125,7 @@ def test_working_rows_that_disagree_with_the_sealed_log_are_found_and_kept_out_o
 def test_each_audit_row_is_logged_as_sealed_once_committed(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """`audit #N sealed <prefix>` for every row, after the commit: a head anyone can keep outside the database."""
     store = Store(str(tmp_path / "log.db"), hash_key=KEY)
-    decisions = Decisions(store, POLICY, Groups(), ttl=3600, hash_key=KEY)
+    decisions = Decisions(store, POLICY, Groups(), rules=RequestRules(ttl=3600), hash_key=KEY)
     with caplog.at_level(logging.INFO, logger="bot.adapters.store"):
         request = decisions.start(parse_erase_text("+1 425 555 3100"), requester="U", channel="C", team="T",
                                   trigger_id="t")  # fmt: skip
@@ -141,7 +141,7 @@ def test_the_csv_export_cannot_run_formulas_and_lookup_prints_no_control_charact
            "UPDATE requests SET reason = char(27) || '[2J@SUM(1+1)' WHERE reason = 'DSR-1'")  # fmt: skip
     # the reasons above are in the working table only; the export reads sealed ones, so seal one of each too
     store = Store(str(db), hash_key=KEY)
-    decisions = Decisions(store, POLICY, Groups(), ttl=3600, hash_key=KEY)
+    decisions = Decisions(store, POLICY, Groups(), rules=RequestRules(ttl=3600), hash_key=KEY)
     for i, reason in enumerate(['=HYPERLINK("http://evil.example","x")', "@SUM(1+1)", "-2+3", "+cmd|' /C calc'!A0"]):
         decisions.start(parse_erase_text(f"+1 425 555 {3200 + i} {reason}"), requester="UREQ", channel="C1",
                         team="T1", trigger_id=f"f{i}")  # fmt: skip

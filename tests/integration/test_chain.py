@@ -15,7 +15,7 @@ from bot.domain import integrity
 from bot.domain.approval import ApprovalPolicy
 from bot.domain.target import parse_erase_text
 from bot.errors import StoreConflict
-from bot.service.decisions import Decisions
+from bot.service.decisions import Decisions, RequestRules
 from tests.doubles import Groups
 
 KEY = "chain-test-key-" + "0" * 32
@@ -25,7 +25,7 @@ POLICY = ApprovalPolicy(users=frozenset({"UA"}), groups=frozenset(), required=1)
 def store_with_history(path: Path) -> Store:
     """Three requests' worth of audit rows: drafted, submitted, rejected or cancelled."""
     store = Store(str(path), hash_key=KEY)
-    decisions = Decisions(store, POLICY, Groups(), ttl=3600, hash_key=KEY)
+    decisions = Decisions(store, POLICY, Groups(), rules=RequestRules(ttl=3600), hash_key=KEY)
     for i, end in enumerate(["reject", "cancel", "reject"]):
         command = parse_erase_text(f"+1 425 555 {1000 + i} DSR-{i}")
         request = decisions.start(command, requester="UREQ", channel="C1", team="T1", trigger_id=f"t{i}")
@@ -126,7 +126,7 @@ def test_concurrent_writers_keep_one_chain(tmp_path: Path) -> None:
 
     path = tmp_path / "a.db"
     stores = [Store(str(path), hash_key=KEY) for _ in range(2)]
-    decisions = [Decisions(s, POLICY, Groups(), ttl=3600, hash_key=KEY) for s in stores]
+    decisions = [Decisions(s, POLICY, Groups(), rules=RequestRules(ttl=3600), hash_key=KEY) for s in stores]
 
     def make(i: int) -> None:
         d = decisions[i % 2]

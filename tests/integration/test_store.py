@@ -17,7 +17,7 @@ from bot.domain.jobs import Kind, NewJob
 from bot.domain.request import Event, State
 from bot.domain.target import parse_erase_text
 from bot.errors import IllegalTransition, LeaseLost, NotAllowed, Refusal, StoreConflict
-from bot.service.decisions import Decisions
+from bot.service.decisions import Decisions, RequestRules
 from tests.doubles import Clock, Groups
 
 POLICY = ApprovalPolicy(users=frozenset({"UA", "UB", "UC"}), groups=frozenset(), required=2)
@@ -29,7 +29,7 @@ def store(tmp_path: Path) -> Store:
 
 
 def decisions_on(store: Store, ttl: int = 3600, clock: Callable[[], float] | None = None) -> Decisions:
-    return Decisions(store, POLICY, Groups(), ttl=ttl, **({"clock": clock} if clock else {}))
+    return Decisions(store, POLICY, Groups(), rules=RequestRules(ttl=ttl), **({"clock": clock} if clock else {}))
 
 
 def pending(decisions: Decisions, trigger: str = "t1") -> str:

@@ -11,6 +11,7 @@ from bot.config import Settings
 from bot.errors import ConfigError
 from tests.support import ROOT
 
+STRONG_KEY = "9f2c4e7a1b3d5f60a8c2e4f6b1d3a5c7e9f0b2d4a6c8e1f3b5d7a9c0e2f4b6d8"  # as secrets.token_hex(32) makes
 GOOD = {
     "SLACK_BOT_TOKEN": "xoxb-1-2-abc",
     "SLACK_SIGNING_SECRET": "s3cret",
@@ -121,6 +122,57 @@ def test_production_refuses_to_start_without_a_hash_key_and_says_how_to_make_one
     assert any("GONG_ERASE_HASH_KEY" in p and "secrets.token_hex(32)" in p for p in refused.value.problems)
     with pytest.raises(ConfigError, match="too short"):
         Settings.from_env({**GOOD, "GONG_ERASE_ENV": "production", "GONG_ERASE_HASH_KEY": "short"})
-    ok = Settings.from_env({**GOOD, "GONG_ERASE_ENV": "production", "GONG_ERASE_HASH_KEY": "k" * 64})
-    assert ok.production and ok.hash_key == "k" * 64 and "kkkk" not in repr(ok)
+    ok = Settings.from_env({**GOOD, "GONG_ERASE_ENV": "production", "GONG_ERASE_HASH_KEY": STRONG_KEY})
+    assert ok.production and ok.hash_key == STRONG_KEY and STRONG_KEY[:8] not in repr(ok)
     assert not Settings.from_env(GOOD).production  # development: a key file beside the database will do
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [("GONG_BASE_URL", "http://api.gong.io", "https"), ("SLACK_API_URL", "http://slack.com/api/", "https"),
+     ("GONG_BASE_URL", "https://key:secret@api.gong.io", "credentials"),
+     ("GONG_BASE_URL", "https://api.gong.io/v2/data-privacy", "no path"),
+     ("GONG_BASE_URL", "https://api.gong.io#x", "fragment"), ("SLACK_API_URL", "https://slack.com/api/?x=1", "query"),
+     ("SLACK_RESPONSE_URL_PREFIX", "http://127.0.0.1:9/", "https"), ("GONG_BASE_URL", "ftp://api.gong.io", "https")],
+)  # fmt: skip
+def test_production_refuses_urls_that_would_send_secrets_in_clear_or_elsewhere(
+    name: str, value: str, says: str
+) -> None:
+    """In production: https only, no credentials, query or fragment, no path on Gong's host; the secret not echoed."""
+    env = {**GOOD, "GONG_ERASE_ENV": "production", "GONG_ERASE_HASH_KEY": STRONG_KEY, name: value}
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env(env)
+    problem = next(p for p in refused.value.problems if name in p)
+    assert says in problem and "secret" not in problem.split("not ")[-1]
+
+
+def test_plain_http_is_allowed_outside_production_only_to_this_machine() -> None:
+    """Tests and local fakes may use http://127.0.0.1; another host over http is refused even in development."""
+    local = Settings.from_env(
+        {**GOOD, "GONG_BASE_URL": "http://127.0.0.1:8080", "SLACK_API_URL": "http://localhost:9/api"}
+    )
+    assert local.gong_base_url == "http://127.0.0.1:8080" and local.slack_api_url == "http://localhost:9/api/"
+    with pytest.raises(ConfigError, match="GONG_BASE_URL must use https"):
+        Settings.from_env({**GOOD, "GONG_BASE_URL": "http://gong.internal"})
+    with pytest.raises(ConfigError, match="GONG_BASE_URL must use https"):
+        Settings.from_env({**GOOD, "GONG_ERASE_ENV": "production", "GONG_ERASE_HASH_KEY": STRONG_KEY,
+                           "GONG_BASE_URL": "http://127.0.0.1:8080"})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "key", ["a" * 32, "ab" * 20, "0123456789abcdef" * 2, "passwordpasswordpasswordpassword", "1111111122222222333"
+            "33333444444445555"],
+)  # fmt: skip
+def test_hash_keys_that_could_be_guessed_are_refused(key: str) -> None:
+    """32 × 'a', a short pattern repeated, or too few distinct characters: refused with how to make a real key."""
+    with pytest.raises(ConfigError, match="too easy to guess") as refused:
+        Settings.from_env({**GOOD, "GONG_ERASE_ENV": "production", "GONG_ERASE_HASH_KEY": key})
+    assert "secrets.token_hex(32)" in str(refused.value)
+
+
+def test_keys_as_secrets_makes_them_are_accepted() -> None:
+    """Random keys of the documented kind pass, at the shortest length allowed too."""
+    import secrets
+
+    for key in [secrets.token_hex(32) for _ in range(50)] + [secrets.token_hex(16) for _ in range(50)]:
+        assert Settings.from_env({**GOOD, "GONG_ERASE_ENV": "production", "GONG_ERASE_HASH_KEY": key}).hash_key == key
