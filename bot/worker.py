@@ -76,7 +76,9 @@ class Worker:
         self.chores = chores  # housekeeping the first thread does every second or so (expiry, the WAL, …)
         self.identity = identity or process_identity()
         self._threads: list[threading.Thread] = []
-        self._housekeeper: threading.Thread | None = None
+        self._helpers: list[threading.Thread] = []  # the housekeeper and the heartbeat
+        self._running: dict[int, Job] = {}  # the jobs this process's threads are running, by id
+        self._running_lock = threading.Lock()
 
     def start(self, threads: int = 2) -> None:
         """Start claiming on `threads` threads, and one more thread for the chores."""
@@ -85,8 +87,10 @@ class Worker:
             thread.name = f"erase-worker-{index}"
             thread.start()
             self._threads.append(thread)
-        self._housekeeper = threading.Thread(target=self._keep_house, name="erase-housekeeper", daemon=True)
-        self._housekeeper.start()
+        for target, name in ((self._keep_house, "erase-housekeeper"), (self._beat, "erase-heartbeat")):
+            helper = threading.Thread(target=target, name=name, daemon=True)
+            helper.start()
+            self._helpers.append(helper)
         log.info("worker %s started with %d thread(s)", self.identity, threads)
 
     def stop(self, timeout: float = 20.0) -> None:
@@ -94,7 +98,7 @@ class Worker:
         self.ctx.stopping.set()
         self.doorbell.set()
         deadline = time.monotonic() + timeout
-        for thread in [*self._threads, *([self._housekeeper] if self._housekeeper else [])]:
+        for thread in [*self._threads, *self._helpers]:
             thread.join(max(0.0, deadline - time.monotonic()))
         for index in range(len(self._threads)):
             self.ctx.store.release(f"{self.identity}/{index}", self.ctx.clock())
@@ -112,6 +116,8 @@ class Worker:
                 tx.bury(job, ctx.clock(), "request not found")
             return True
         handling = HANDLERS[job.kind]
+        with self._running_lock:
+            self._running[job.id] = job
         try:
             handling.run(ctx, job, request)
         except LeaseLost:
@@ -119,6 +125,9 @@ class Worker:
         except Exception as exc:
             log.exception("job %d (%s) for %s crashed", job.id, job.kind, request.id)
             self._crashed(handling, job, request, type(exc).__name__)
+        finally:
+            with self._running_lock:
+                self._running.pop(job.id, None)
         return True
 
     def _crashed(self, handling: Handling, job: Job, request: ErasureRequest, error: str) -> None:
@@ -147,6 +156,22 @@ class Worker:
                 log.exception("worker loop error; retrying shortly")
             self.doorbell.wait(self._idle_wait())
             self.doorbell.clear()
+
+    def _beat(self) -> None:
+        """Renew the lease of every job running here, three times per lease: a job whose process died is taken
+        over within one lease, however long a live one's Gong call lasts."""
+        try:
+            while not self.ctx.stopping.wait(self.lease / 3):
+                with self._running_lock:
+                    running = list(self._running.values())
+                for job in running:
+                    try:
+                        if not self.ctx.store.renew(job, self.ctx.clock() + self.lease):
+                            log.warning("job %d (%s) was taken over; its result here will not count", job.id, job.kind)
+                    except StoreError as exc:
+                        log.warning("could not renew the lease of job %d (%s)", job.id, exc)
+        finally:
+            self.ctx.store.close()
 
     def _keep_house(self) -> None:
         """Every second or so (sooner with a short poll interval): expiry, the WAL after a wipe, and the like."""

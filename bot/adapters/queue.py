@@ -14,7 +14,7 @@ from ..domain.jobs import Job, Kind, NewJob, lane_of
 from ..errors import LeaseLost
 from .sqlite import Sql
 
-__all__ = ["bury", "claim", "complete", "enqueue", "next_due", "release", "retry"]
+__all__ = ["bury", "claim", "complete", "enqueue", "next_due", "release", "renew", "retry"]
 
 
 def enqueue(sql: Sql, job: NewJob, now: float) -> None:
@@ -75,6 +75,17 @@ def retry(sql: Sql, job: Job, now: float, *, run_at: float, error: str, payload:
 def bury(sql: Sql, job: Job, now: float, error: str) -> None:
     """Give up on the job for good; it stays in the table for the operator to see. LeaseLost as `complete`."""
     _settle(sql, job, now, status="dead", lease_until=None, last_error=error)
+
+
+def renew(sql: Sql, job: Job, until: float) -> bool:
+    """Extend the lease of a job still held by its owner (a heartbeat); False when another worker took it over."""
+    return (
+        sql.execute(
+            "UPDATE jobs SET lease_until = :until WHERE id = :id AND owner = :owner AND status = 'running'",
+            {"until": until, "id": job.id, "owner": job.owner},
+        )
+        == 1
+    )
 
 
 def release(sql: Sql, owner: str, now: float) -> int:

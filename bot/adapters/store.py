@@ -181,6 +181,11 @@ class Store:
         with self.database.transaction() as sql:
             return queue.claim(sql, owner, now, lease)
 
+    def renew(self, job: Job, until: float) -> bool:
+        """Extend a running job's lease to `until` (see adapters.queue.renew)."""
+        with self.database.transaction() as sql:
+            return queue.renew(sql, job, until)
+
     def release(self, owner: str, now: float) -> int:
         """Hand back the leases `owner` holds, so another process can start at once."""
         with self.database.transaction() as sql:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 from tests.conftest import BotFactory
 from tests.fakes.gong import FakeGong, Reply
@@ -82,3 +83,44 @@ def test_sigterm_lets_the_in_flight_erase_finish_and_a_restart_reports_it(
         assert [c.status for c in fake_gong.calls_for(e164) if c.status != 429] == [200]
     finally:
         second.kill()
+
+
+def test_a_gong_call_longer_than_the_lease_is_not_taken_over_by_another_process(
+    start_bot: BotFactory, fake_slack: FakeSlack, fake_gong: FakeGong, tmp_path: Path
+) -> None:
+    """Two hosts on one database, a 3 s lease, a Gong call of 7 s: the holder renews its lease, nobody else calls."""
+    shared = tmp_path / "shared.db"
+    first = start_bot(db_path=shared, GONG_ERASE_JOB_LEASE="3", GONG_TIMEOUT="10")
+    start_bot(db_path=shared, GONG_ERASE_JOB_LEASE="3", GONG_TIMEOUT="10")
+    user = SignedSlack(first.url, fake_slack)
+    typed, e164 = fresh_number()
+    fake_gong.script(e164, Reply(200, delay=7.0))
+    parent = submit_request(user, typed)
+    user.click("erase_approve", button_value(parent.blocks, "erase_approve"), APPROVER, message_ts=parent.ts)
+    replies = fake_slack.wait_for(lambda: fake_slack.thread(CHANNEL, parent.ts), timeout=30, what="outcome")
+    assert "Gong accepted" in replies[0].all_text
+    time.sleep(1.0)
+    assert [c.status for c in fake_gong.calls_for(e164) if c.status != 429] == [200]
+    assert len(fake_slack.thread(CHANNEL, parent.ts)) == 1
+
+
+def test_a_dead_hosts_erase_is_taken_over_within_20_seconds_whatever_gong_timeout_is(
+    start_bot: BotFactory, fake_slack: FakeSlack, fake_gong: FakeGong, tmp_path: Path
+) -> None:
+    """Default lease, GONG_TIMEOUT=60: kill -9 the process mid-call; the other host calls again within 20 s."""
+    shared = tmp_path / "shared.db"
+    defaults = {"GONG_ERASE_JOB_LEASE": "", "GONG_TIMEOUT": "60"}
+    first = start_bot(db_path=shared, **defaults)
+    user = SignedSlack(first.url, fake_slack)
+    typed, e164 = fresh_number()
+    fake_gong.script(e164, Reply(200, delay=55.0))  # the call hangs: only the holder's death ends it
+    parent = submit_request(user, typed)
+    user.click("erase_approve", button_value(parent.blocks, "erase_approve"), APPROVER, message_ts=parent.ts)
+    fake_gong.wait_for_calls(e164, 1)
+    start_bot(db_path=shared, **defaults)  # the other host, up before the first dies
+    first.kill()
+    killed = time.monotonic()
+    fake_gong.wait_for_calls(e164, 2, timeout=30)
+    assert time.monotonic() - killed <= 20
+    replies = fake_slack.wait_for(lambda: fake_slack.thread(CHANNEL, parent.ts), timeout=30, what="outcome")
+    assert "Gong accepted" in replies[0].all_text
