@@ -82,7 +82,7 @@ def main() -> None:
     slack, gong = FakeSlack().start(), FakeGong(rate_per_second=1000).start()
     folder = Path(tempfile.mkdtemp(prefix="bench-"))
     env = base_env(slack, gong, folder / "bench.db", free_port())
-    env.update(LOG_LEVEL="WARNING", GONG_RATE_PER_SECOND="1000")
+    env.update(LOG_LEVEL="WARNING", GONG_RATE_PER_SECOND="1000", GONG_ERASE_MAX_OPEN_DRAFTS="100000")
     concurrency_as_deployed(env)
     bot = BotProcess(env, folder / "bot.log").start()
     bare_port = free_port()

@@ -22,7 +22,7 @@ def configure_logging(level: str) -> None:
     )
     # httpx logs every URL at INFO, and Gong's URLs carry the phone number; slack_sdk logs bodies at DEBUG;
     # Bolt logs whole request bodies when a signature is bad.
-    for noisy in ("httpx", "httpcore", "slack_sdk", "slack_bolt", "urllib3"):
+    for noisy in ("httpx", "httpcore", "slack_sdk", "slack_bolt", "urllib3", "waitress"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

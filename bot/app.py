@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,7 @@ from .adapters.slack import ApproverGroups, Slack
 from .adapters.store import Store
 from .config import Settings
 from .domain.approval import ApprovalPolicy
+from .domain.budget import Pace
 from .domain.jobs import RetryPolicy
 from .domain.request import Schedule
 from .domain.workspace import Installation
@@ -43,6 +45,31 @@ __all__ = ["Bot", "bootstrap"]
 log = logging.getLogger(__name__)
 
 
+class AfterAck:
+    """What a listener does after acknowledging: run on a few threads of our own, not Bolt's. Bolt's listener
+    threads then only ever ack, so a flood of clicks on one request is answered within Slack's 3 s while the
+    decisions (one database transaction each) queue here. Work lost with the process is a click the person makes
+    again: nothing was decided, and the message still shows its buttons."""
+
+    def __init__(self, threads: int = 4) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="after-ack")
+
+    def __call__(self, work: Callable[[], None]) -> None:
+        """Queue `work`; an unexpected error in it is logged (its type only: a message may carry an identifier)."""
+        self._pool.submit(self._run, work)
+
+    def close(self) -> None:
+        """Finish what is queued, then stop the threads."""
+        self._pool.shutdown(wait=True)
+
+    @staticmethod
+    def _run(work: Callable[[], None]) -> None:
+        try:
+            work()
+        except Exception as exc:
+            log.error("unexpected %s after an ack", type(exc).__name__, exc_info=exc)
+
+
 @dataclass(frozen=True)
 class Bot:
     """Everything one process runs: the Bolt app that answers Slack, the worker that runs jobs, and the store."""
@@ -52,9 +79,11 @@ class Bot:
     worker: Worker
     store: Store
     gong: GongClient
+    after_ack: AfterAck
 
     def close(self, grace: float = 20.0) -> None:
         """Stop the worker (running jobs get `grace` seconds), then close the connections this process holds."""
+        self.after_ack.close()
         self.worker.stop(grace)
         self.gong.close()
         self.store.close()
@@ -90,11 +119,13 @@ def bootstrap(
     decisions = Decisions(store, policy, directory, rules=rules, hash_key=settings.hash_key, clock=clock,
                           wake=doorbell.set)  # fmt: skip
     queries = Queries(store, policy, directory, hash_key=settings.hash_key, clock=clock)
+    after_ack = AfterAck()
     services = Services(decisions, queries, Home(queries, slack, clock), slack, settings.channels,
-                        WorkspaceGuard(slack, installation))  # fmt: skip
+                        WorkspaceGuard(slack, installation), after_ack)  # fmt: skip
     ctx = JobContext(
         store=store, gong=gong, slack=slack, policy=policy, schedule=schedule, clock=clock, wake=doorbell.set,
-        budget=GongBudget(store.database, settings.gong_rate_per_second, settings.gong_daily_limit, clock=clock),
+        budget=GongBudget(store, Pace(settings.gong_rate_per_second, settings.gong_pace_margin),
+                          settings.gong_daily_limit, clock=clock),
         retry=RetryPolicy(max_attempts=settings.gong_max_attempts, backoff=settings.gong_retry_backoff,
                           retry_after_cap=settings.gong_retry_after_cap),
         stopping=threading.Event(),
@@ -108,7 +139,7 @@ def bootstrap(
     worker = Worker(ctx, doorbell=doorbell, lease=settings.job_lease, poll_interval=settings.poll_interval,
                     chores=chores, identity=identity)  # fmt: skip
     app = _bolt_app(settings, slack_client, services)
-    return Bot(app=app, services=services, worker=worker, store=store, gong=gong)
+    return Bot(app=app, services=services, worker=worker, store=store, gong=gong, after_ack=after_ack)
 
 
 def _bolt_app(settings: Settings, client: WebClient, services: Services) -> App:
@@ -119,6 +150,9 @@ def _bolt_app(settings: Settings, client: WebClient, services: Services) -> App:
         client=client,
         token_verification_enabled=False,  # __main__ checked the token once, before forking workers
         request_verification_enabled=not settings.socket_mode,
+        # Every listener acks and hands its work to AfterAck at once, so Bolt may run it in the request's own
+        # thread: its default hands it to another thread and polls for the ack every 10 ms, holding this one.
+        process_before_response=True,
         logger=bolt_logger,
     )
     listeners.register(app, services)

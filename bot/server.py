@@ -1,25 +1,67 @@
-"""Serving: gunicorn (the production server) in HTTP mode, or Socket Mode; each process runs a worker."""
+"""Serving: gunicorn processes running waitress (HTTP), or Socket Mode; each process also runs a job worker.
+
+gunicorn's own threaded worker hands a connection to a thread as soon as it is readable, and the thread then reads
+the request: eight clients that sent part of a request and stalled held every thread, and /healthz and Slack's
+requests timed out. waitress reads every request in full on one event loop before a thread sees it, so a stalled
+client costs a socket, never a thread, and is dropped once silent for CHANNEL_TIMEOUT. gunicorn stays for what it
+does well: the processes (WEB_CONCURRENCY), their restarts and graceful shutdown. bench/slow_clients.py measures
+both servers."""
 
 from __future__ import annotations
 
+import _thread
 import gc
 import logging
 import signal
+import sys
 import threading
+import time
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.base import Worker as GunicornWorker
+from waitress.server import create_server
 
 from .app import Bot, bootstrap
 from .config import Settings
 from .domain.workspace import Installation
-from .web import make_wsgi
+from .web import MAX_BODY, make_wsgi
 
-__all__ = ["serve_http", "serve_socket_mode"]
+__all__ = ["WAITRESS", "GunicornServer", "WaitressWorker", "serve_http", "serve_socket_mode"]
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE = 20.0  # seconds a running job gets on SIGTERM; Heroku kills at 30
+# A thread that must send a Gong call on its slot waits for the GIL at most this long behind a busy one (CPython's
+# default, 5 ms, let calls paced to the millisecond arrive bunched); the bot does I/O, so the extra switches cost
+# nothing measurable (bench/throughput.py).
+SWITCH_INTERVAL = 0.001
+CHANNEL_TIMEOUT = 30  # seconds a connection may stay silent, mid-request or idle, before waitress drops it
+WAITRESS: dict[str, Any] = {
+    "threads": 8,
+    "connection_limit": 1000,  # stalled clients hold sockets, not threads; past this many, new ones wait
+    "channel_timeout": CHANNEL_TIMEOUT,
+    "cleanup_interval": 5,
+    "asyncore_use_poll": True,  # no 1,024-descriptor ceiling of select()
+    "max_request_body_size": MAX_BODY,
+    "ident": "gong-erase-bot",
+}
+
+
+class WaitressWorker(GunicornWorker):  # type: ignore[misc]
+    """A gunicorn worker process that serves with waitress on the sockets gunicorn opened."""
+
+    def run(self) -> None:
+        """Serve until gunicorn tells this worker to stop; meanwhile a thread tells gunicorn it is alive."""
+        server = create_server(self.wsgi, sockets=[listener.sock for listener in self.sockets], **WAITRESS)
+        threading.Thread(target=self._heartbeat, name="gunicorn-heartbeat", daemon=True).start()
+        server.run()
+
+    def _heartbeat(self) -> None:
+        while self.alive:
+            self.notify()
+            time.sleep(1.0)
+        _thread.interrupt_main()  # ends waitress's loop, which then lets its threads finish what they serve
 
 
 class GunicornServer(BaseApplication):  # type: ignore[misc]
@@ -32,15 +74,13 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         super().__init__()
 
     def load_config(self) -> None:
-        """gunicorn's settings: gthread workers, no access log (URLs and bodies stay out of it)."""
+        """gunicorn's settings: waitress workers, no access log (URLs and bodies stay out of it)."""
         options: dict[str, Any] = {
             "bind": f"0.0.0.0:{self.settings.port}",
             "workers": self.settings.web_concurrency,
-            "worker_class": "gthread",
-            "threads": 8,
+            "worker_class": "bot.server.WaitressWorker",
             "timeout": 60,
             "graceful_timeout": 25,
-            "keepalive": 5,
             "accesslog": None,
             "errorlog": "-",
             "loglevel": self.settings.log_level.lower(),
@@ -57,6 +97,7 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> Any:
         """In each worker process: build the bot, start its job worker, serve its WSGI app."""
+        sys.setswitchinterval(SWITCH_INTERVAL)
         self.bot = bootstrap(self.settings, installation=self.installation)
         self.bot.worker.start()
         return make_wsgi(self.bot.app, self.settings.slack_signing_secret)
@@ -75,6 +116,7 @@ def serve_socket_mode(settings: Settings, installation: Installation | None = No
     """Socket Mode with the app-level token; returns on SIGTERM or SIGINT, after the worker stopped."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+    sys.setswitchinterval(SWITCH_INTERVAL)
     bot = bootstrap(settings, installation=installation)
     bot.worker.start()
     handler = SocketModeHandler(bot.app, settings.slack_app_token)

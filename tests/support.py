@@ -277,3 +277,30 @@ def submit_request(slack_user: SignedSlack, typed: str, reason: str = "DSR-1234"
     if preview:
         fake.wait_for(lambda: "Looking up what Gong holds" not in parent.all_text, what="the preview")
     return parent
+
+
+def flood(port: int, bodies: list[bytes], secret: str = SIGNING_SECRET) -> list[tuple[int, float]]:
+    """POST every body to /slack/events at once, each signed when sent, over bare asyncio streams (httpx's pool
+    spends seconds on hundreds of simultaneous connections, which would measure the client, not the bot).
+    Returns (status, milliseconds) per body."""
+    import asyncio
+
+    async def one(body: bytes) -> tuple[int, float]:
+        stamp = str(int(time.time()))
+        head = (
+            f"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            f"X-Slack-Request-Timestamp: {stamp}\r\nX-Slack-Signature: {sign(body, stamp, secret)}\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        )
+        started = time.perf_counter()
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(head.encode() + body)
+        await writer.drain()
+        answer = await reader.read()
+        writer.close()
+        return int(answer.split(b" ", 2)[1]), (time.perf_counter() - started) * 1000
+
+    async def all_at_once() -> list[tuple[int, float]]:
+        return list(await asyncio.gather(*(one(body) for body in bodies)))
+
+    return asyncio.run(all_at_once())

@@ -1,48 +1,56 @@
-"""The Gong call budget's storage: every process of a deployment takes its slots from the same table."""
+"""The Gong call budget's storage: every process of a deployment takes its slots from the same tables."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 
-from ..domain.budget import WINDOW, Slot, day_start, decide
-from .sqlite import Database
+from ..domain.budget import COLD, Pace, Slot, day_start, decide
+from .store import Store, Tx
 
 __all__ = ["GongBudget"]
 
-_KEEP = 2 * 86400.0  # calls older than this no longer count for anything
-
 
 class GongBudget:
-    """Takes a slot for one Gong call atomically, so that all processes together stay under the limits."""
+    """Books one Gong call's slot atomically (BEGIN IMMEDIATE), so that all processes together keep the pace and
+    the daily allowance."""
 
-    def __init__(self, database: Database, per_second: int, daily: int, clock: Callable[[], float] = time.time) -> None:
-        self.database = database
-        self.per_second = per_second
+    def __init__(self, store: Store, pace: Pace, daily: int, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.pace = pace
         self.daily = daily
         self.clock = clock
 
-    def acquire(self) -> Slot:
-        """A slot for one call now, or how long to wait; the decision and the slot are one transaction."""
+    def acquire(self, on_slot: Callable[[Tx], None] | None = None, *, cold: bool = False) -> Slot:
+        """A slot for one call (a moment ahead), or how long to wait; decided and booked in one transaction, in
+        which `on_slot` also records the call (so nothing is written between booking and sending). A `cold` call
+        (on a new connection) leaves more room before the next one."""
         now = self.clock()
-        with self.database.transaction() as sql:
-            recent = [row["at"] for row in sql.query("SELECT at FROM gong_calls WHERE at > ? ORDER BY at",
-                                                      [now - WINDOW])]  # fmt: skip
+        with self.store.transaction() as tx:
+            sql = tx.sql
             counted = sql.one("SELECT COUNT(*) AS n FROM gong_calls WHERE at >= ?", [day_start(now)])
-            today = int(counted["n"]) if counted else 0
             paused = sql.one("SELECT until FROM gong_pause WHERE id = 1")
-            slot = decide(now, recent, today, per_second=self.per_second, daily=self.daily,
-                          paused_until=paused["until"] if paused else 0.0)  # fmt: skip
+            booked = sql.one("SELECT next_free FROM gong_pace WHERE id = 1")
+            slot = decide(
+                now, pace=self.pace, next_free=float(booked["next_free"]) if booked else 0.0,
+                today=int(counted["n"]) if counted else 0, daily=self.daily,
+                paused_until=float(paused["until"]) if paused else 0.0,
+            )  # fmt: skip
             if slot.acquired:
-                sql.execute("INSERT INTO gong_calls (at) VALUES (?)", [now])
-                if today % 500 == 0:
-                    sql.execute("DELETE FROM gong_calls WHERE at < ?", [now - _KEEP])
+                sql.execute("INSERT INTO gong_calls (at) VALUES (?)", [slot.at])
+                sql.execute(
+                    "INSERT INTO gong_pace (id, next_free) VALUES (1, :next) "
+                    "ON CONFLICT (id) DO UPDATE SET next_free = :next",
+                    {"next": slot.at + self.pace.interval + (COLD if cold else 0.0)},
+                )
+                if on_slot is not None:
+                    on_slot(tx)
         return slot
 
     def pause(self, until: float) -> None:
         """Gong answered 429: no process calls it again before `until` (a later pause wins)."""
-        with self.database.transaction() as sql:
-            sql.execute(
+        with self.store.transaction() as tx:
+            tx.sql.execute(
                 "INSERT INTO gong_pause (id, until) VALUES (1, :until) "
                 "ON CONFLICT (id) DO UPDATE SET until = MAX(until, :until)",
                 {"until": until},

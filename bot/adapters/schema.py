@@ -199,3 +199,9 @@ def audit_checkpoints(sql: Sql, chain_key: bytes) -> None:
 def index_requests_by_requester(sql: Sql, chain_key: bytes) -> None:
     """One person's requests, and their open drafts (counted at every new request), found by index."""
     sql.execute("CREATE INDEX requests_requester ON requests(requester, state, created_at)")
+
+
+@migration
+def pace_gong_calls(sql: Sql, chain_key: bytes) -> None:
+    """Gong calls are paced, not bunched: the next free slot of the whole deployment (see domain.budget)."""
+    sql.execute("CREATE TABLE gong_pace (id INTEGER PRIMARY KEY CHECK (id = 1), next_free REAL NOT NULL)")

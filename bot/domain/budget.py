@@ -1,22 +1,45 @@
-"""The Gong call budget as a rule (pure): may one more call go now, or how long must it wait?"""
+"""The Gong call budget as a rule (pure): when may the next call go, and is today's allowance spent?
+
+Gong allows 3 calls per second per company and does not say how it measures them. Calls are therefore paced, not
+bunched: every call of the deployment gets its own slot, one interval (1/rate, plus a small margin for the jitter
+between our send and Gong's clock) after the previous slot, as in GCRA's virtual scheduling. A limiter that
+allows no burst at all then sees no two calls closer than 1/rate. A slot may be booked a moment ahead (the
+horizon), so a waiting worker sends exactly on time instead of losing a wake-up's latency on every call."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-__all__ = ["WINDOW", "Slot", "day_start", "decide", "next_day"]
+__all__ = ["COLD", "HORIZON", "LEAD", "Pace", "Slot", "day_start", "decide", "next_day"]
 
-# Gong measures on its side; a little slack keeps network jitter from bunching calls into one of its seconds.
-WINDOW = 1.05  # 3 calls per 1.05 s is still 95% of the limit
+HORIZON = 0.25  # seconds ahead a slot may be booked; the worker sleeps until it
+LEAD = 0.03  # no slot is sooner than this: the call's audit row is written in between, then the call leaves on time
+COLD = 0.15  # a call on a new connection (TCP and TLS handshakes first) arrives this much later, at most: the next
+# call's slot is moved back by as much, or it would arrive too close behind
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How calls are spaced: `per_second` calls, each `margin` seconds later than the rate alone would allow."""
+
+    per_second: float
+    margin: float = 0.004
+
+    @property
+    def interval(self) -> float:
+        """Seconds from one call's slot to the next."""
+        return 1.0 / self.per_second + self.margin
 
 
 @dataclass(frozen=True)
 class Slot:
-    """The answer to "may I call Gong now?": yes, or how long to wait and whether the day's budget is spent."""
+    """The answer to "may I call Gong?": yes, at `at` (now or a moment ahead); or how long to wait, and whether
+    the day's allowance is spent."""
 
     acquired: bool
+    at: float = 0.0
+    latest: float = 0.0  # a call leaving after this would crowd the one booked behind it
     wait: float = 0.0
     daily_exhausted: bool = False
 
@@ -32,16 +55,13 @@ def next_day(now: float) -> float:
     return (datetime.fromtimestamp(day_start(now), UTC) + timedelta(days=1)).timestamp()
 
 
-def decide(
-    now: float, recent: Sequence[float], today: int, *, per_second: int, daily: int, paused_until: float = 0.0
-) -> Slot:
-    """Given the times of recent calls (ascending), today's count and any pause Gong asked for (a 429's
-    Retry-After), may one more call go now?"""
+def decide(now: float, *, pace: Pace, next_free: float, today: int, daily: int, paused_until: float = 0.0) -> Slot:
+    """Given the earliest free slot, today's count and any pause Gong asked for (a 429's Retry-After), the slot
+    one more call may take, or how long to wait. The caller books `at + pace.interval` as the next free slot; a
+    call may leave up to the margin late, as the next one never leaves early."""
     if today >= daily:
         return Slot(acquired=False, wait=next_day(now) - now, daily_exhausted=True)
-    if paused_until > now:
-        return Slot(acquired=False, wait=paused_until - now)
-    in_window = [t for t in recent if now - t < WINDOW]
-    if len(in_window) < per_second:
-        return Slot(acquired=True)
-    return Slot(acquired=False, wait=max(0.001, in_window[-per_second] + WINDOW - now))
+    start = max(now + LEAD, next_free, paused_until)
+    if start - now > HORIZON:
+        return Slot(acquired=False, wait=start - now - HORIZON / 2)
+    return Slot(acquired=True, at=start, latest=start + pace.margin)

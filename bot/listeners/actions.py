@@ -50,37 +50,41 @@ def register(app: App, services: Services) -> None:
 
 
 def _listener(services: Services, action: Action) -> Callable[..., None]:
-    """Ack, parse the click, run the use case, and answer the person who clicked: the use case's answer, or
-    the refusal in words."""
-    policy = services.decisions.policy
+    """Ack at once; decide afterwards, on the bot's own threads (see app.AfterAck)."""
 
     def listener(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        try:
-            click = Click.from_body(body)
-        except Refusal as refusal:
-            log.info("click with an unknown request id")
-            if body.get("response_url"):
-                nobody = Click("", "", "", "", str(body["response_url"]), from_ephemeral=False)
-                _tell(services, nobody, refusals.refused(refusal, policy))
-            return
-        try:
-            reply = action(click)
-        except Refusal as refusal:
-            log.info("%s on %s by %s refused (%s)", click.action_id, click.request_id, click.user_id,
-                     refusal.why.value)  # fmt: skip
-            _tell(services, click, refusals.refused(refusal, policy))
-            return
-        except SlackError as exc:
-            log.warning("%s on %s: Slack lookup failed (%s)", click.action_id, click.request_id, exc.code)
-            _tell(services, click, refusals.refusal(refusals.slack_unavailable(exc.code, deciding=True)))
-            return
-        if reply is not None:
-            _tell(services, click, reply, replace=click.from_ephemeral)
-        elif click.from_home:
-            _tell(services, click, requests.done_in_home(click.action_id, click.request_id))
+        services.after_ack(lambda: _answer(services, action, body))
 
     return listener
+
+
+def _answer(services: Services, action: Action, body: dict[str, Any]) -> None:
+    """Run the use case behind the click, then answer whoever clicked: its answer, or the refusal in words."""
+    policy = services.decisions.policy
+    try:
+        click = Click.from_body(body)
+    except Refusal as refusal:
+        log.info("click with an unknown request id")
+        if body.get("response_url"):
+            nobody = Click("", "", "", "", str(body["response_url"]), from_ephemeral=False)
+            _tell(services, nobody, refusals.refused(refusal, policy))
+        return
+    try:
+        reply = action(click)
+    except Refusal as refusal:
+        log.info("%s on %s by %s refused (%s)", click.action_id, click.request_id, click.user_id,
+                 refusal.why.value)  # fmt: skip
+        _tell(services, click, refusals.refused(refusal, policy))
+        return
+    except SlackError as exc:
+        log.warning("%s on %s: Slack lookup failed (%s)", click.action_id, click.request_id, exc.code)
+        _tell(services, click, refusals.refusal(refusals.slack_unavailable(exc.code, deciding=True)))
+        return
+    if reply is not None:
+        _tell(services, click, reply, replace=click.from_ephemeral)
+    elif click.from_home:
+        _tell(services, click, requests.done_in_home(click.action_id, click.request_id))
 
 
 def _tell(services: Services, click: Click, message: Message, replace: bool = False) -> None:

@@ -77,7 +77,7 @@ def register(app: App, services: Services) -> None:
         word, _, rest = slash.text.strip().partition(" ")
         if word.lower() in after_ack:
             ack()
-            answer_after_ack(slash, word.lower(), rest)
+            services.after_ack(lambda: answer_after_ack(slash, word.lower(), rest))
             return
         text, blocks = erase_request(slash)
         ack(text=text, blocks=blocks, response_type="ephemeral")

@@ -17,4 +17,5 @@ def register(app: App, services: Services) -> None:
     @app.event("app_home_opened")
     def home_opened(event: dict[str, Any]) -> None:
         if event.get("tab", "home") == "home" and event.get("user"):
-            services.home.publish(str(event["user"]))
+            user = str(event["user"])
+            services.after_ack(lambda: services.home.publish(user))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .decisions import Decisions
@@ -23,3 +24,4 @@ class Services:
     slack: Slack
     channels: frozenset[str] | None  # GONG_ERASE_CHANNELS; None: any channel
     workspace: WorkspaceGuard
+    after_ack: Callable[[Callable[[], None]], None]  # runs work once Slack has its answer (see app.AfterAck)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
+from ..adapters.store import Tx
 from ..domain.budget import Slot
 from ..domain.gong import GongAccepted, GongLookup
 from ..domain.target import TargetKind
@@ -23,12 +25,17 @@ class Gong(Protocol):
         """Ask Gong what it holds for the identifier."""
         ...
 
+    @property
+    def warm(self) -> bool:
+        """Whether the next call finds a connection to Gong already open."""
+        ...
+
 
 class Budget(Protocol):
     """Gong's rate and daily limits, shared by every process of the deployment."""
 
-    def acquire(self) -> Slot:
-        """A slot for one call now, or how long to wait."""
+    def acquire(self, on_slot: Callable[[Tx], None] | None = None, *, cold: bool = False) -> Slot:
+        """A slot for one call (a moment ahead), or how long to wait; `on_slot` records the call with the booking."""
         ...
 
     def pause(self, until: float) -> None:

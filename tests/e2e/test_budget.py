@@ -11,11 +11,13 @@ from tests.fakes.slack import FakeSlack, Message
 from tests.support import APPROVER, CHANNEL, SignedSlack, button_value, fresh_number, submit_request
 
 
-def test_a_burst_of_approvals_stays_under_3_per_second(
-    start_bot: BotFactory, fake_slack: FakeSlack, fake_gong: FakeGong
+def test_a_burst_of_approvals_is_paced_so_a_gong_without_burst_refuses_none(
+    start_bot: BotFactory, fake_slack: FakeSlack
 ) -> None:
-    """Nine erasures approved at once across two processes: all reach Gong, none is refused with 429."""
-    bot = start_bot(WEB_CONCURRENCY="2")
+    """Nine erasures approved at once across two processes, against a Gong that refuses any two calls closer than
+    1/3 s: all reach it, spaced, and none is refused with 429."""
+    fake_gong = FakeGong(limiter="strict").start()  # its own: other bots' calls must not share its pace
+    bot = start_bot(WEB_CONCURRENCY="2", GONG_BASE_URL=fake_gong.url)
     user = SignedSlack(bot.url, fake_slack)
     submitted = [(e164, submit_request(user, typed)) for typed, e164 in (fresh_number() for _ in range(9))]
 
@@ -28,6 +30,8 @@ def test_a_burst_of_approvals_stays_under_3_per_second(
     for e164, parent in submitted:
         fake_slack.wait_for(lambda p=parent: fake_slack.thread(CHANNEL, p.ts), timeout=30, what="outcome")
         assert [call.status for call in fake_gong.calls_for(e164)] == [200]
+    assert [call.status for call in fake_gong.calls if call.status == 429] == []  # previews included
+    fake_gong.stop()
 
 
 def test_spent_daily_allowance_waits_and_says_so_once(start_bot: BotFactory, fake_slack: FakeSlack) -> None:

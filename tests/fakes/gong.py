@@ -6,9 +6,12 @@ from __future__ import annotations
 import base64
 import collections
 import contextlib
+import dataclasses
 import json
 import math
 import secrets
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -18,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from .server import Handler, LocalServer
 
+CALL_LOG = "/_fake/calls"
 ACCESS_KEY = "fake-gong-key"
 ACCESS_KEY_SECRET = "fake-gong-secret"
 ERASE_PHONE = "/v2/data-privacy/erase-data-for-phone-number"
@@ -88,17 +92,22 @@ class GongCall:
 
 
 class FakeGong:
-    """Gong's limit as a sliding one-second window, or (`leaky=True`) a leaky bucket of `rate_per_second` calls
+    """Gong's limit, which Gong does not document, three ways: a sliding one-second window (`limiter="window"`), a
+    leaky bucket (`"leaky"`), or no burst at all (`"strict"`: any call closer than 1/rate to the last one accepted is
+    refused). A leaky bucket of `rate_per_second` calls
     draining at that rate: a burst of 3 is fine, a fourth call within the next third of a second is not."""
 
     def __init__(
-        self, rate_per_second: int = 3, *, leaky: bool = False, clock: Callable[[], float] = time.monotonic
+        self, rate_per_second: int = 3, *, limiter: str = "window", clock: Callable[[], float] | None = None
     ) -> None:
         self.lock = threading.Condition()
         self.rate_per_second = rate_per_second
-        self.leaky = leaky
-        self.clock = clock  # what the rate limit measures time with (a test may step it by hand)
-        self._level, self._level_at = 0.0, clock()
+        self.limiter = limiter
+        self._last_accepted = float("-inf")
+        # What the rate limit measures time with: by default when the kernel received the call, as a real edge
+        # would; a test may step a clock of its own by hand.
+        self.clock = clock
+        self._level, self._level_at = 0.0, clock() if clock else time.time()
         self.calls: list[GongCall] = []
         self.scripts: dict[str, collections.deque[Reply]] = {}
         self.lookup_scripts: dict[str, collections.deque[Reply]] = {}
@@ -144,7 +153,10 @@ class FakeGong:
     def outage(self, seconds: float, reply: Reply | None = None) -> None:
         """For the next `seconds`, answer every authorized call with `reply` (by default a 503 HTML page)."""
         with self.lock:
-            self._outage = (self.clock() + seconds, reply or Reply(503, raw=b"<html>Service Unavailable</html>"))
+            self._outage = (
+                (self.clock or time.time)() + seconds,
+                reply or Reply(503, raw=b"<html>Service Unavailable</html>"),
+            )
 
     def calls_for(self, phone: str) -> list[GongCall]:
         with self.lock:
@@ -160,23 +172,26 @@ class FakeGong:
                 self.lock.wait(min(remaining, 0.1))
             return calls
 
-    def answer(self, method: str, path: str, query: dict[str, list[str]], headers: Any, body: bytes) -> Reply:
+    def answer(self, method: str, path: str, query: dict[str, list[str]], headers: Any, body: bytes,
+               arrived: float | None = None) -> Reply:  # fmt: skip
+        arrived = time.time() if arrived is None else arrived
         with self.lock:
-            reply = self._decide(method, path, query, headers, body)
-            call = GongCall(path, query, body, reply.status != 401, reply.status, time.time(), method,
+            reply = self._decide(method, path, query, headers, body, self.clock() if self.clock else arrived)
+            call = GongCall(path, query, body, reply.status != 401, reply.status, arrived, method,
                             reply.headers.get("Retry-After"))  # fmt: skip
             self.calls.append(call)
             self.lock.notify_all()
             return reply
 
-    def _decide(self, method: str, path: str, query: dict[str, list[str]], headers: Any, body: bytes) -> Reply:
+    def _decide(
+        self, method: str, path: str, query: dict[str, list[str]], headers: Any, body: bytes, now: float
+    ) -> Reply:
         request_id = secrets.token_hex(8)
         if not self._authorized(headers.get("Authorization", "")):
             return Reply(401, {"requestId": request_id, "errors": ["Access denied"]})
-        now = self.clock()
         if self._outage and now < self._outage[0]:
             return self._outage[1]
-        wait = self._bucket_wait(now) if self.leaky else self._window_wait(now)
+        wait = {"window": self._window_wait, "leaky": self._bucket_wait, "strict": self._strict_wait}[self.limiter](now)
         if wait:
             return Reply(429, {"requestId": request_id, "errors": ["API request limit exceeded"]},
                          {"Retry-After": str(max(1, math.ceil(wait)))})  # fmt: skip
@@ -237,6 +252,13 @@ class FakeGong:
         self._recent.append(now)
         return 0.0
 
+    def _strict_wait(self, now: float) -> float:
+        gap = now - self._last_accepted
+        if gap < 1.0 / self.rate_per_second:
+            return 1.0 / self.rate_per_second - gap
+        self._last_accepted = now
+        return 0.0
+
     def _bucket_wait(self, now: float) -> float:
         self._level = max(0.0, self._level - (now - self._level_at) * self.rate_per_second)
         self._level_at = now
@@ -260,8 +282,13 @@ class _GongHandler(Handler):
     def do_POST(self) -> None:
         fake: FakeGong = self.owner
         split = urlsplit(self.path)
+        if split.path == CALL_LOG:  # for a test in another process: what this Gong has seen
+            with fake.lock:
+                log = [dataclasses.asdict(call) | {"body": call.body.decode("latin-1")} for call in fake.calls]
+            self.send(200, json.dumps(log).encode())
+            return
         body = self.read_body()
-        reply = fake.answer(self.command, split.path, parse_qs(split.query), self.headers, body)
+        reply = fake.answer(self.command, split.path, parse_qs(split.query), self.headers, body, self.arrived_at)
         if reply.delay:
             time.sleep(reply.delay)
         payload = reply.raw if reply.raw is not None else json.dumps(reply.body).encode()
@@ -269,3 +296,39 @@ class _GongHandler(Handler):
             self.send(reply.status, payload, headers=reply.headers)
 
     do_GET = do_POST
+
+
+class GongProcess:
+    """A FakeGong in a process of its own: like the real Gong, its clock and its timing are not disturbed by the
+    load the test itself generates (in-process, a burst of test clients delays when the fake sees a call)."""
+
+    def __init__(self, rate_per_second: int = 3, limiter: str = "strict") -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.fakes.gong", str(rate_per_second), limiter],
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert self.proc.stdout is not None
+        self.url = self.proc.stdout.readline().strip()
+
+    @property
+    def calls(self) -> list[GongCall]:
+        """Every call the fake has answered, in order."""
+        import httpx
+
+        rows = httpx.get(self.url + CALL_LOG, timeout=10).json()
+        return [GongCall(**(row | {"body": row["body"].encode("latin-1")})) for row in rows]
+
+    def calls_for(self, phone: str) -> list[GongCall]:
+        """The erase calls for `phone` (E.164)."""
+        return [call for call in self.calls if call.phone == phone]
+
+    def stop(self) -> None:
+        """End the fake's process."""
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+if __name__ == "__main__":  # python -m tests.fakes.gong RATE LIMITER: serve until terminated
+    fake = FakeGong(int(sys.argv[1]), limiter=sys.argv[2]).start()
+    print(fake.url, flush=True)
+    threading.Event().wait()

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import socket
+import struct
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+SO_TIMESTAMP = getattr(socket, "SO_TIMESTAMP", 29)  # Linux's value; Python does not export it everywhere
 
 
 class QuietServer(ThreadingHTTPServer):
@@ -34,6 +39,29 @@ class LocalServer:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    arrived_at = 0.0
+
+    def setup(self) -> None:
+        super().setup()
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMP, 1)
+
+    def handle_one_request(self) -> None:
+        self.arrived_at = self._kernel_arrival()
+        super().handle_one_request()
+
+    def _kernel_arrival(self) -> float:
+        """When the kernel received the request's first bytes (as a real server's edge would stamp it), read
+        without consuming them; the wall clock now when the kernel cannot say."""
+        try:
+            _, ancillary, _, _ = self.connection.recvmsg(1, socket.CMSG_SPACE(16), socket.MSG_PEEK)
+        except OSError:
+            return time.time()
+        for level, kind, data in ancillary:
+            if level == socket.SOL_SOCKET and kind == SO_TIMESTAMP and len(data) >= 16:
+                seconds, micros = struct.unpack("qq", data[:16])
+                return seconds + micros / 1e6
+        return time.time()
 
     def log_message(self, format: str, *args: object) -> None:
         pass

@@ -1,38 +1,60 @@
-"""The shared Gong budget: at most N calls in any second across processes, and a daily allowance."""
+"""The shared Gong budget on a real file: one slot per interval across processes, a daily allowance, pauses."""
 
 from __future__ import annotations
 
 import concurrent.futures
+import itertools
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from bot.adapters.budget import GongBudget
 from bot.adapters.store import Store
-from bot.domain.budget import WINDOW, next_day
+from bot.domain.budget import HORIZON, LEAD, Pace, next_day
 
 NOON = datetime(2026, 11, 29, 12, 0, tzinfo=UTC).timestamp()
+PACE = Pace(per_second=3, margin=0.004)
 
 
-def test_processes_sharing_the_database_share_the_budget(tmp_path: Path) -> None:
-    """Eight threads, two Store objects (as two processes would have): never more than 3 slots per window."""
+def test_processes_sharing_the_database_get_slots_one_interval_apart(tmp_path: Path) -> None:
+    """Eight threads on two Store objects (as two processes): every slot granted is unique and one interval
+    after the last; none falls further ahead than the booking horizon."""
     path = str(tmp_path / "b.db")
     clock = [NOON]
-    budgets = [GongBudget(Store(path).database, 3, 10_000, clock=lambda: clock[0]) for _ in range(2)]
+    budgets = [GongBudget(Store(path), PACE, 10_000, clock=lambda: clock[0]) for _ in range(2)]
 
-    def take(i: int) -> bool:
-        return budgets[i % 2].acquire().acquired
+    def take(i: int) -> float | None:
+        slot = budgets[i % 2].acquire()
+        return slot.at if slot.acquired else None
 
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        assert sum(pool.map(take, range(20))) == 3
-    clock[0] += WINDOW
-    assert budgets[0].acquire().acquired
+        slots = sorted(at for at in pool.map(take, range(20)) if at is not None)
+    assert slots[0] == NOON + LEAD and len(slots) == 1 + int((HORIZON - LEAD) / PACE.interval)
+    assert all(abs(b - a - PACE.interval) < 1e-9 for a, b in itertools.pairwise(slots))
+    clock[0] = slots[-1] + PACE.interval
+    assert budgets[0].acquire().at == clock[0] + LEAD
+
+
+def test_an_idle_budget_gives_no_burst_afterwards(tmp_path: Path) -> None:
+    """After a quiet minute, calls still come one interval apart: idleness does not save up a burst."""
+    clock = [NOON]
+    budget = GongBudget(Store(str(tmp_path / "b.db")), PACE, 10_000, clock=lambda: clock[0])
+    assert budget.acquire().at == NOON + LEAD
+    clock[0] += 60
+    first, second = budget.acquire(), budget.acquire()
+    assert first.at == clock[0] + LEAD and not second.acquired  # the next slot is a whole interval away
+    clock[0] += second.wait
+    assert budget.acquire().at == pytest.approx(first.at + PACE.interval)
 
 
 def test_daily_limit_counts_across_the_day(tmp_path: Path) -> None:
     """The day's allowance, once spent, is spent for every process until the next UTC day."""
     clock = [NOON]
-    budget = GongBudget(Store(str(tmp_path / "b.db")).database, 100, 2, clock=lambda: clock[0])
-    assert budget.acquire().acquired and budget.acquire().acquired
+    budget = GongBudget(Store(str(tmp_path / "b.db")), Pace(per_second=100), 2, clock=lambda: clock[0])
+    assert budget.acquire().acquired
+    clock[0] += 1
+    assert budget.acquire().acquired
     assert budget.acquire().daily_exhausted
     clock[0] = next_day(NOON) + 1
     assert budget.acquire().acquired
@@ -42,10 +64,10 @@ def test_a_pause_after_a_429_holds_every_process_until_it_ends(tmp_path: Path) -
     """Gong's Retry-After is for the whole company: a pause taken by one process stops the others too."""
     path = str(tmp_path / "b.db")
     clock = [NOON]
-    first, second = (GongBudget(Store(path).database, 3, 10_000, clock=lambda: clock[0]) for _ in range(2))
+    first, second = (GongBudget(Store(path), PACE, 10_000, clock=lambda: clock[0]) for _ in range(2))
     first.pause(NOON + 30)
     first.pause(NOON + 10)  # a shorter pause asked later does not shorten the first
     slot = second.acquire()
-    assert not slot.acquired and not slot.daily_exhausted and abs(slot.wait - 30) < 1e-6
+    assert not slot.acquired and not slot.daily_exhausted and 29 < slot.wait <= 30
     clock[0] = NOON + 30
-    assert second.acquire().acquired
+    assert second.acquire().at == NOON + 30 + LEAD

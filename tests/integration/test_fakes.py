@@ -59,7 +59,7 @@ def test_fake_gong_requires_basic_auth_query_only_and_enforces_3_per_second(fake
 def test_fake_gong_leaky_bucket_allows_a_burst_of_3_then_one_call_per_third_of_a_second() -> None:
     """The bench's Gong: 3 at once pass, a 4th is refused with Retry-After; a third of a second later one passes."""
     clock = [1000.0]  # the bucket's time stands still between calls unless the test moves it
-    gong = FakeGong(leaky=True, clock=lambda: clock[0]).start()
+    gong = FakeGong(limiter="leaky", clock=lambda: clock[0]).start()
     try:
         url, params = gong.url + ERASE_PHONE, {"phoneNumber": "+14255550002"}
 
@@ -69,5 +69,24 @@ def test_fake_gong_leaky_bucket_allows_a_burst_of_3_then_one_call_per_third_of_a
         assert [status() for _ in range(4)] == [200, 200, 200, 429]
         clock[0] += 0.34
         assert [status(), status()] == [200, 429]
+    finally:
+        gong.stop()
+
+
+def test_fake_gong_strict_limiter_refuses_any_two_calls_closer_than_a_third_of_a_second() -> None:
+    """The pacing bench's Gong: no burst at all; a call 333 ms after the last accepted one passes, 330 ms not."""
+    clock = [1000.0]
+    gong = FakeGong(limiter="strict", clock=lambda: clock[0]).start()
+    try:
+        url, params = gong.url + ERASE_PHONE, {"phoneNumber": "+14255550003"}
+
+        def status() -> int:
+            return httpx.post(url, params=params, headers={"Authorization": GOOD_AUTH}).status_code
+
+        assert [status(), status()] == [200, 429]
+        clock[0] += 0.330
+        assert status() == 429
+        clock[0] += 0.004  # 334 ms after the accepted call; the refused ones do not count
+        assert status() == 200
     finally:
         gong.stop()

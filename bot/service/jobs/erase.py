@@ -6,13 +6,14 @@ import json
 import logging
 import time
 
+from ...adapters.store import Tx
 from ...domain.audit import AuditEvent
 from ...domain.jobs import Job
 from ...domain.request import ErasureRequest, Event, State
 from ...errors import GongRateLimited, GongRejected, GongUnavailable
 from ...render import refusals
 from .context import JobContext, finish, retry
-from .gong_calls import MAX_RATE_LIMITED, pause_after_429, record_attempt, take_slot, wait_for_budget
+from .gong_calls import MAX_RATE_LIMITED, pause_after_429, record_attempt, take_slot, until_slot, wait_for_budget
 
 __all__ = ["erase", "fail_erase", "give_up_erase"]
 
@@ -25,14 +26,19 @@ def erase(ctx: JobContext, job: Job, request: ErasureRequest) -> None:
         log.warning("erase job %d skipped: request %s is %s", job.id, request.id, request.state)
         finish(ctx, job)
         return
-    slot = take_slot(ctx)
+    attempt = {"attempt": job.attempts, "masked": request.masked}
+
+    def audit_the_call(tx: Tx) -> None:
+        # Written with the booking, before the call: if this process dies mid-call, the audit still shows it
+        # went out; and nothing is written between the booking and the send, so it leaves on its slot.
+        tx.note(request, AuditEvent.GONG_CALL, actor="gong", now=ctx.clock(), detail=attempt)
+
+    slot = take_slot(ctx, on_slot=audit_the_call)
+    if slot.acquired:
+        slot = until_slot(ctx, slot)
     if not slot.acquired:
         wait_for_budget(ctx, job, request, slot)
         return
-    attempt = {"attempt": job.attempts, "masked": request.masked}
-    # Written before the call: if this process dies mid-call, the audit still shows the request went out.
-    with ctx.store.transaction() as tx:
-        tx.note(request, AuditEvent.GONG_CALL, actor="gong", now=ctx.clock(), detail=attempt)
     started = time.monotonic()
     try:
         accepted = ctx.gong.erase(request.kind, request.identifier)

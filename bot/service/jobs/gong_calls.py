@@ -5,27 +5,46 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
+from ...adapters.store import Tx
 from ...domain.audit import AuditEvent
 from ...domain.budget import Slot
 from ...domain.jobs import Job, Kind
 from ...domain.request import ErasureRequest
 from .context import JobContext
 
-__all__ = ["MAX_RATE_LIMITED", "pause_after_429", "record_attempt", "take_slot", "wait_for_budget"]
+__all__ = ["MAX_RATE_LIMITED", "pause_after_429", "record_attempt", "take_slot", "until_slot", "wait_for_budget"]
 
 log = logging.getLogger(__name__)
 
 MAX_RATE_LIMITED = 100  # 429s one job sits out before it gives up
 
 
-def take_slot(ctx: JobContext) -> Slot:
-    """A slot in the shared Gong budget; short waits are slept here, long ones go back to the job table."""
+def take_slot(ctx: JobContext, on_slot: Callable[[Tx], None] | None = None) -> Slot:
+    """A slot in the shared Gong budget (a moment ahead: see `until_slot`), with `on_slot` recording the call in
+    the same transaction; short waits for a booking are slept here, long ones go back to the job table."""
     while True:
-        slot = ctx.budget.acquire()
+        slot = ctx.budget.acquire(on_slot, cold=not ctx.gong.warm)
         if slot.acquired or slot.daily_exhausted or slot.wait > 1.5 or ctx.stopping.is_set():
             return slot
         ctx.stopping.wait(slot.wait)
+
+
+def until_slot(ctx: JobContext, slot: Slot) -> Slot:
+    """Sleep until the booked slot, so the call leaves on it. A thread woken too late (a busy process) would crowd
+    the call booked one interval after this slot, so it takes the next free slot instead. Returns the slot to
+    send on, or, rarely, a refusal to wait any longer (then the job goes back to the table)."""
+    for _ in range(5):
+        ctx.stopping.wait(max(0.0, slot.at - ctx.clock()))
+        now = ctx.clock()
+        if now <= slot.latest or ctx.stopping.is_set():
+            return slot
+        log.debug("woke %.1f ms after the Gong slot; taking the next one", (now - slot.at) * 1000)
+        slot = take_slot(ctx)
+        if not slot.acquired:
+            return slot
+    return slot
 
 
 def pause_after_429(ctx: JobContext, retry_after: float | None, limited: int) -> float:

@@ -11,7 +11,7 @@ from ...domain.request import ErasureRequest, Event, State
 from ...errors import GongRateLimited, GongRejected, GongUnavailable
 from ...render import refusals
 from .context import JobContext, finish, retry
-from .gong_calls import MAX_RATE_LIMITED, pause_after_429, take_slot
+from .gong_calls import MAX_RATE_LIMITED, pause_after_429, take_slot, until_slot
 
 __all__ = ["LookupFailed", "preview", "verify"]
 
@@ -89,6 +89,8 @@ def _lookup(ctx: JobContext, job: Job, request: ErasureRequest) -> GongLookup | 
     if not request.identifier:
         return LookupFailed(refusals.lookup_failure(gone=request.kind))
     slot = take_slot(ctx)
+    if slot.acquired:
+        slot = until_slot(ctx, slot)
     if not slot.acquired:
         retry(ctx, job, slot.wait, "waiting for the Gong call budget")
         return None
