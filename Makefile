@@ -28,6 +28,7 @@ test: lint typecheck
 bench: $(STAMP)
 	$(BIN)/python -m bench.latency
 	$(BIN)/python -m bench.throughput
+	$(BIN)/python -m bench.slow_clients
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -39,7 +39,7 @@ class Settings:
     web_concurrency: int = DEFAULT_WEB_CONCURRENCY
     gong_rate_per_second: int = 3
     gong_daily_limit: int = 10000
-    gong_pace_margin: float = 0.004  # GONG_PACE_MARGIN: seconds added to each 1/rate gap, for network jitter
+    gong_pace_margin: float = 0.006  # GONG_PACE_MARGIN: seconds added to each 1/rate gap, for network jitter
     gong_timeout: float = 30.0
     gong_max_attempts: int = 5
     gong_retry_backoff: float = 2.0
@@ -112,7 +112,7 @@ class Settings:
             web_concurrency=env.integer("WEB_CONCURRENCY", DEFAULT_WEB_CONCURRENCY, minimum=1, maximum=64),
             gong_rate_per_second=env.integer("GONG_RATE_PER_SECOND", 3, minimum=1),
             gong_daily_limit=env.integer("GONG_DAILY_LIMIT", 10000, minimum=1),
-            gong_pace_margin=env.number("GONG_PACE_MARGIN", 0.004, minimum=0.0),
+            gong_pace_margin=env.number("GONG_PACE_MARGIN", 0.006, minimum=0.0),
             gong_timeout=env.number("GONG_TIMEOUT", 30.0, minimum=0.1),
             gong_max_attempts=env.integer("GONG_MAX_ATTEMPTS", 5, minimum=1),
             gong_retry_backoff=env.number("GONG_RETRY_BACKOFF", 2.0, minimum=0.0),

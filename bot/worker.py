@@ -80,7 +80,7 @@ class Worker:
         self._running: dict[int, Job] = {}  # the jobs this process's threads are running, by id
         self._running_lock = threading.Lock()
 
-    def start(self, threads: int = 2) -> None:
+    def start(self, threads: int = 4) -> None:
         """Start claiming on `threads` threads, and one more thread for the chores."""
         for index in range(threads):
             thread = threading.Thread(target=self._loop, args=(f"{self.identity}/{index}",), daemon=True)

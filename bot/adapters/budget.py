@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 
@@ -37,15 +38,28 @@ class GongBudget:
                 paused_until=float(paused["until"]) if paused else 0.0,
             )  # fmt: skip
             if slot.acquired:
+                slot = dataclasses.replace(slot, next_free=slot.next_free + (COLD if cold else 0.0))
                 sql.execute("INSERT INTO gong_calls (at) VALUES (?)", [slot.at])
                 sql.execute(
                     "INSERT INTO gong_pace (id, next_free) VALUES (1, :next) "
                     "ON CONFLICT (id) DO UPDATE SET next_free = :next",
-                    {"next": slot.at + self.pace.interval + (COLD if cold else 0.0)},
+                    {"next": slot.next_free},
                 )
                 if on_slot is not None:
                     on_slot(tx)
         return slot
+
+    def postpone(self, slot: Slot, leaving_at: float) -> Slot | None:
+        """The call of `slot` leaves late, at `leaving_at`: move the next free slot back by as much, unless a call
+        was already booked behind it (then None, and this call must book a new slot instead)."""
+        moved = dataclasses.replace(slot, at=leaving_at, latest=leaving_at + self.pace.margin / 2,
+                                    next_free=slot.next_free + (leaving_at - slot.at))  # fmt: skip
+        with self.store.transaction() as tx:
+            changed = tx.sql.execute(
+                "UPDATE gong_pace SET next_free = :moved WHERE id = 1 AND next_free = :booked",
+                {"moved": moved.next_free, "booked": slot.next_free},
+            )
+        return moved if changed == 1 else None
 
     def pause(self, until: float) -> None:
         """Gong answered 429: no process calls it again before `until` (a later pause wins)."""

@@ -24,7 +24,7 @@ class Pace:
     """How calls are spaced: `per_second` calls, each `margin` seconds later than the rate alone would allow."""
 
     per_second: float
-    margin: float = 0.004
+    margin: float = 0.006
 
     @property
     def interval(self) -> float:
@@ -40,6 +40,7 @@ class Slot:
     acquired: bool
     at: float = 0.0
     latest: float = 0.0  # a call leaving after this would crowd the one booked behind it
+    next_free: float = 0.0  # the slot booked behind this one's, as this booking left it
     wait: float = 0.0
     daily_exhausted: bool = False
 
@@ -57,11 +58,12 @@ def next_day(now: float) -> float:
 
 def decide(now: float, *, pace: Pace, next_free: float, today: int, daily: int, paused_until: float = 0.0) -> Slot:
     """Given the earliest free slot, today's count and any pause Gong asked for (a 429's Retry-After), the slot
-    one more call may take, or how long to wait. The caller books `at + pace.interval` as the next free slot; a
-    call may leave up to the margin late, as the next one never leaves early."""
+    one more call may take, or how long to wait. The caller books `at + pace.interval` as the next free slot. A
+    call may leave up to half the margin late (the next one never leaves early); the other half absorbs what
+    delays a call between that check and the wire."""
     if today >= daily:
         return Slot(acquired=False, wait=next_day(now) - now, daily_exhausted=True)
     start = max(now + LEAD, next_free, paused_until)
     if start - now > HORIZON:
         return Slot(acquired=False, wait=start - now - HORIZON / 2)
-    return Slot(acquired=True, at=start, latest=start + pace.margin)
+    return Slot(acquired=True, at=start, latest=start + pace.margin / 2, next_free=start + pace.interval)

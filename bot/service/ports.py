@@ -38,6 +38,10 @@ class Budget(Protocol):
         """A slot for one call (a moment ahead), or how long to wait; `on_slot` records the call with the booking."""
         ...
 
+    def postpone(self, slot: Slot, leaving_at: float) -> Slot | None:
+        """Move the slot booked behind `slot` back, as its call leaves late; None when one is booked already."""
+        ...
+
     def pause(self, until: float) -> None:
         """No process calls Gong before `until` (Gong asked for it with a 429)."""
         ...

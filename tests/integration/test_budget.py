@@ -14,7 +14,7 @@ from bot.adapters.store import Store
 from bot.domain.budget import HORIZON, LEAD, Pace, next_day
 
 NOON = datetime(2026, 11, 29, 12, 0, tzinfo=UTC).timestamp()
-PACE = Pace(per_second=3, margin=0.004)
+PACE = Pace(per_second=3, margin=0.006)
 
 
 def test_processes_sharing_the_database_get_slots_one_interval_apart(tmp_path: Path) -> None:
@@ -71,3 +71,16 @@ def test_a_pause_after_a_429_holds_every_process_until_it_ends(tmp_path: Path) -
     assert not slot.acquired and not slot.daily_exhausted and 29 < slot.wait <= 30
     clock[0] = NOON + 30
     assert second.acquire().at == NOON + 30 + LEAD
+
+
+def test_a_late_call_moves_the_next_slot_back_unless_one_is_booked_behind_it(tmp_path: Path) -> None:
+    """Leaving 20 ms late pushes the next free slot 20 ms later; once a call is booked behind, it cannot."""
+    clock = [NOON]
+    budget = GongBudget(Store(str(tmp_path / "b.db")), PACE, 10_000, clock=lambda: clock[0])
+    first = budget.acquire()
+    moved = budget.postpone(first, first.at + 0.02)
+    assert moved is not None and moved.at == first.at + 0.02
+    clock[0] = moved.next_free - LEAD
+    second = budget.acquire()
+    assert second.at == pytest.approx(first.at + 0.02 + PACE.interval)
+    assert budget.postpone(moved, moved.at + 0.01) is None  # `second` is booked behind it now

@@ -19,6 +19,7 @@ __all__ = ["MAX_RATE_LIMITED", "pause_after_429", "record_attempt", "take_slot",
 log = logging.getLogger(__name__)
 
 MAX_RATE_LIMITED = 100  # 429s one job sits out before it gives up
+POSTPONING = 0.01  # a late call leaves this long after it asked to move the next slot: the write happens between
 
 
 def take_slot(ctx: JobContext, on_slot: Callable[[Tx], None] | None = None) -> Slot:
@@ -33,13 +34,18 @@ def take_slot(ctx: JobContext, on_slot: Callable[[Tx], None] | None = None) -> S
 
 def until_slot(ctx: JobContext, slot: Slot) -> Slot:
     """Sleep until the booked slot, so the call leaves on it. A thread woken too late (a busy process) would crowd
-    the call booked one interval after this slot, so it takes the next free slot instead. Returns the slot to
-    send on, or, rarely, a refusal to wait any longer (then the job goes back to the table)."""
+    the call booked one interval after this slot: it moves that slot back by its lateness (usually nobody has
+    booked it yet), or else takes a new slot. Returns the slot to send on, or, rarely, a refusal to wait any
+    longer (then the job goes back to the table)."""
     for _ in range(5):
         ctx.stopping.wait(max(0.0, slot.at - ctx.clock()))
         now = ctx.clock()
         if now <= slot.latest or ctx.stopping.is_set():
             return slot
+        postponed = ctx.budget.postpone(slot, now + POSTPONING)
+        if postponed is not None:
+            slot = postponed
+            continue  # sleep the moment the postponing allowed for, then go
         log.debug("woke %.1f ms after the Gong slot; taking the next one", (now - slot.at) * 1000)
         slot = take_slot(ctx)
         if not slot.acquired:
