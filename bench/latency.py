@@ -79,12 +79,19 @@ def start_bare(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("bare app did not start")
 
 
-def main() -> None:
+def unthrottled() -> tuple[FakeSlack, FakeGong, Path, dict[str, str]]:
+    """Fakes and the bot's environment for benches that measure the bot, not Gong's limit: no rate limit to
+    speak of, no limit on one person's drafts (the bench is one person), as many processes as deployed."""
     slack, gong = FakeSlack().start(), FakeGong(rate_per_second=1000).start()
     folder = Path(tempfile.mkdtemp(prefix="bench-"))
     env = base_env(slack, gong, folder / "bench.db", free_port())
     env.update(LOG_LEVEL="WARNING", GONG_RATE_PER_SECOND="1000", GONG_ERASE_MAX_OPEN_DRAFTS="100000")
     concurrency_as_deployed(env)
+    return slack, gong, folder, env
+
+
+def main() -> None:
+    slack, gong, folder, env = unthrottled()
     bot = BotProcess(env, folder / "bot.log").start()
     bare_port = free_port()
     bare = start_bare(env, bare_port)

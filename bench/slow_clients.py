@@ -10,21 +10,17 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
-from bench.latency import concurrency_as_deployed, percentile
+from bench.latency import percentile, unthrottled
 from tests.e2e.test_load import click_body, stall
-from tests.fakes.gong import FakeGong
-from tests.fakes.slack import FakeSlack
 from tests.support import (
     ROOT,
     BotProcess,
     SignedSlack,
-    base_env,
     button_value,
     flood,
     free_port,
@@ -76,11 +72,7 @@ def start(env: dict[str, str], log: Path, module: str) -> tuple[subprocess.Popen
 
 
 def main() -> None:
-    slack, gong = FakeSlack().start(), FakeGong(rate_per_second=1000).start()
-    folder = Path(tempfile.mkdtemp(prefix="bench-"))
-    env = base_env(slack, gong, folder / "bench.db", free_port())
-    env.update(LOG_LEVEL="WARNING", GONG_RATE_PER_SECOND="1000", GONG_ERASE_MAX_OPEN_DRAFTS="100000")
-    concurrency_as_deployed(env)
+    slack, gong, folder, env = unthrottled()
     try:
         print(f"{STALLED} clients stalled mid-request; {SAMPLES} sequential requests each  (goal: under 1 s)")
         for name, module in (("waitress (shipped)", "bot"), ("gunicorn gthread", "bench.gthread_bot")):
