@@ -44,10 +44,10 @@ def check_slack_token(settings: Settings) -> tuple[str | None, Installation | No
 
 def main(argv: list[str]) -> int:
     """`python -m bot` serves; `python -m bot audit …` answers an auditor. Exit 2 on a configuration problem."""
-    if argv[:1] == ["audit"]:
+    if argv[:1] in (["audit"], ["keys"], ["db"]):
         from . import cli
 
-        return cli.main(argv[1:])
+        return cli.main(argv)
     try:
         settings = Settings.from_env()
     except ConfigError as exc:

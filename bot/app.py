@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from slack_sdk import WebClient
 
 from . import listeners
 from .adapters.budget import GongBudget
+from .adapters.cipher import cipher_for
 from .adapters.gong import GongClient
 from .adapters.keys import development_key
 from .adapters.slack import ApproverGroups, Slack
@@ -92,16 +92,19 @@ class Bot:
 def bootstrap(
     settings: Settings,
     *,
-    clock: Callable[[], float] = time.time,
+    clock: Callable[[], float] | None = None,
     gong_transport: httpx.BaseTransport | None = None,
     installation: Installation | None = None,
 ) -> Bot:
     """Wire the real adapters (a SQLite file, Gong over HTTP, the Slack Web API) into the use cases.
 
-    `installation` is where the bot token belongs, when the caller already asked Slack (else asked when needed)."""
+    `installation` is where the bot token belongs, when the caller already asked Slack (else asked when needed);
+    `clock` defaults to the one every process of the deployment agrees on (the database's, on Postgres)."""
     settings = _with_hash_key(settings)
     schedule = Schedule(remind_after=settings.remind_after, verify_after=settings.verify_after)
-    store = Store(settings.db_path, hash_key=settings.hash_key, schedule=schedule)
+    store = Store(settings.storage.location, hash_key=settings.hash_key, schedule=schedule,
+                  pool_size=settings.storage.pool_size, cipher=cipher_for(settings.storage))  # fmt: skip
+    clock = clock or store.database.deployment_clock()
     gong = GongClient(settings.gong_base_url, settings.gong_access_key, settings.gong_access_key_secret,
                       settings.gong_timeout, transport=gong_transport)  # fmt: skip
     slack_client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
@@ -179,4 +182,5 @@ def _with_hash_key(settings: Settings) -> Settings:
         "GONG_ERASE_HASH_KEY is not set: using the development key in %s.hashkey. Set GONG_ERASE_ENV=production "
         "and GONG_ERASE_HASH_KEY for a real deployment (see README).", settings.db_path,
     )  # fmt: skip
-    return dataclasses.replace(settings, hash_key=development_key(settings.db_path, create=True))
+    key = development_key(settings.db_path, create=True)
+    return dataclasses.replace(settings, storage=dataclasses.replace(settings.storage, hash_key=key))

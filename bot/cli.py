@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
 import sys
 import unicodedata
@@ -11,12 +12,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from .adapters.cipher import cipher_for
 from .adapters.keys import development_key
 from .adapters.store import Store
-from .config import AuditSettings
+from .adapters.transfer import copy_records
+from .config import AuditSettings, Storage
 from .domain.request import ErasureRequest
 from .domain.target import parse_erase_text
-from .errors import ConfigError, InputRejected
+from .errors import ConfigError, InputRejected, StoreError
 from .render.refusals import explain
 from .service.audit import EXPORT_COLUMNS, export, verify
 from .service.queries import records_for
@@ -25,37 +28,74 @@ __all__ = ["main"]
 
 
 def main(argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
-    """`python -m bot audit lookup|verify|export`; 0 when all is well, 1 when the log is broken, 2 on bad use."""
-    parser = argparse.ArgumentParser(prog="python -m bot audit", description="Answer an auditor's questions.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    lookup = commands.add_parser("lookup", help="what became of a phone number or email address")
-    lookup.add_argument("identifier", nargs="+", help="a phone number with + and country code, or an address")
-    checking = commands.add_parser("verify", help="check that no audit row was edited, deleted, inserted or reordered")
-    checking.add_argument(
-        "--head", metavar="ROW:SEAL", help="a head posted outside the database (the audit channel's checkpoint, or a "
-        "log line 'audit #ROW sealed SEAL'): prove the log still holds it",
-    )  # fmt: skip
-    exporting = commands.add_parser("export", help="one row per request, for an auditor")
-    exporting.add_argument("--format", choices=["csv", "json"], default="csv")
-    exporting.add_argument("--since", type=_day, help="only requests made on or after this day (YYYY-MM-DD, UTC)")
-    args = parser.parse_args(argv)
+    """`python -m bot audit|keys|db …`; 0 when all is well, 1 when the log is broken, 2 on bad use."""
+    args = _parser().parse_args(argv)
     try:
-        settings = AuditSettings.from_env()
-        key = settings.hash_key or development_key(settings.db_path, create=False)
+        storage = AuditSettings.from_env().storage
+        key = storage.hash_key or development_key(storage.location, create=False)
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"cannot run: {problem}", file=err)
         return 2
-    if not Path(settings.db_path).exists():
-        print(f"cannot run: there is no database at {settings.db_path} (set GONG_ERASE_DB)", file=err)
+    storage = dataclasses.replace(storage, hash_key=key)
+    if args.group == "db":
+        return _copy(storage, args.to, out, err)
+    store = _open(storage, err)
+    if store is None:
         return 2
-    store = Store(settings.db_path, hash_key=key)
+    if args.group == "keys":
+        reencrypted, current = store.rotate_keys()
+        print(f"{reencrypted} live identifier(s) re-encrypted under key {store.cipher.current.id}; {current} already "
+              "were. Old backups still need the old key: keep it as long as you keep them.", file=out)  # fmt: skip
+        return 0
     if args.command == "verify":
         return _verify(store, args.head, out)
     if args.command == "export":
         return _export(store, args.format, args.since or 0.0, out)
+    return _lookup(store, key, " ".join(args.identifier), out, err)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="The bot's command line, for admins and auditors."
+    )
+    groups = parser.add_subparsers(dest="group", required=True)
+    audit = groups.add_parser("audit", help="answer an auditor's questions").add_subparsers(
+        dest="command", required=True
+    )
+    lookup = audit.add_parser("lookup", help="what became of a phone number or email address")
+    lookup.add_argument("identifier", nargs="+", help="a phone number with + and country code, or an address")
+    checking = audit.add_parser("verify", help="check that no audit row was edited, deleted, inserted or reordered")
+    checking.add_argument(
+        "--head", metavar="ROW:SEAL", help="a head posted outside the database (the audit channel's checkpoint, or a "
+        "log line 'audit #ROW sealed SEAL'): prove the log still holds it",
+    )  # fmt: skip
+    exporting = audit.add_parser("export", help="one row per request, for an auditor")
+    exporting.add_argument("--format", choices=["csv", "json"], default="csv")
+    exporting.add_argument("--since", type=_day, help="only requests made on or after this day (YYYY-MM-DD, UTC)")
+    keys = groups.add_parser("keys", help="the data key").add_subparsers(dest="command", required=True)
+    keys.add_parser("rotate", help="re-encrypt live identifiers under GONG_ERASE_DATA_KEY (old keys in _OLD)")
+    db = groups.add_parser("db", help="the database").add_subparsers(dest="command", required=True)
+    copy = db.add_parser("copy", help="copy this deployment's SQLite database (GONG_ERASE_DB) into an empty Postgres")
+    copy.add_argument("--to", required=True, metavar="URL", help="postgresql://… (an empty database)")
+    return parser
+
+
+def _open(storage: Storage, err: TextIO) -> Store | None:
+    if not storage.postgres and not Path(storage.location).exists():
+        print(f"cannot run: there is no database at {storage.location} (set GONG_ERASE_DB, or DATABASE_URL)",
+              file=err)  # fmt: skip
+        return None
     try:
-        target = parse_erase_text(" ".join(args.identifier)).target
+        return Store(storage.location, hash_key=storage.hash_key, pool_size=2, cipher=cipher_for(storage))
+    except StoreError as exc:
+        print(f"cannot run: {exc}", file=err)
+        return None
+
+
+def _lookup(store: Store, key: str, text: str, out: TextIO, err: TextIO) -> int:
+    try:
+        target = parse_erase_text(text).target
     except InputRejected as refusal:
         print(explain(refusal), file=err)
         return 2
@@ -66,6 +106,31 @@ def main(argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) ->
     print(f"{len(found)} erase request(s) for {target.masked}", file=out)
     for request in found:
         print(printable(_describe(request)), file=out)
+    return 0
+
+
+def _copy(storage: Storage, url: str, out: TextIO, err: TextIO) -> int:
+    """The SQLite database (GONG_ERASE_DB) into the empty Postgres at `url`; the chain must verify there."""
+    if not url.startswith(("postgres://", "postgresql://")):
+        print("cannot copy: --to must be a postgres:// or postgresql:// URL", file=err)
+        return 2
+    local = dataclasses.replace(storage, location=storage.location if not storage.postgres else "gong-erase.db")
+    source = _open(local, err)
+    target = _open(dataclasses.replace(storage, location=url), err) if source else None
+    if source is None or target is None:
+        return 2
+    try:
+        copied = copy_records(source, target)
+    except StoreError as exc:
+        print(f"cannot copy: {exc}", file=err)
+        return 2
+    verdict = verify(target)
+    print(f"copied into {target.database.where}: " + ", ".join(f"{n} {t}" for t, n in copied.rows.items()), file=out)
+    if verdict.problems:
+        print(f"but the audit log does not verify there: {verdict.problems[0]}", file=out)
+        return 1
+    print(f"the audit log verifies there: {verdict.checked} row(s). Set DATABASE_URL to it and restart the bot.",
+          file=out)  # fmt: skip
     return 0
 
 

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .domain.deadlines import Regime
-from .environment import MAKE_A_KEY, Reader
+from .environment import MAKE_A_KEY, Reader, Storage
 from .errors import ConfigError
 
-__all__ = ["DEFAULT_WEB_CONCURRENCY", "MAKE_A_KEY", "AuditSettings", "Settings"]
+__all__ = ["DEFAULT_WEB_CONCURRENCY", "MAKE_A_KEY", "AuditSettings", "Settings", "Storage"]
 # One gunicorn worker (8 threads) serves a privacy team's traffic; jobs live in SQLite, so more processes only
 # need WEB_CONCURRENCY. Each extra process costs ~25 MB that cannot be shared (see README, Benchmarks).
 DEFAULT_WEB_CONCURRENCY = 1
@@ -34,7 +34,7 @@ class Settings:
     allow_self_approval: bool = False
     channels: frozenset[str] | None = None
     request_ttl: int = 86400
-    db_path: str = "gong-erase.db"
+    storage: Storage = field(default_factory=lambda: Storage("gong-erase.db"))  # the database and its keys
     port: int = 3000
     web_concurrency: int = DEFAULT_WEB_CONCURRENCY
     gong_rate_per_second: int = 3
@@ -47,14 +47,27 @@ class Settings:
     job_lease: float = 15.0  # renewed every third of it while a job runs; a dead holder's job waits at most this
     poll_interval: float = 1.0
     log_level: str = "INFO"
-    hash_key: str = field(default="", repr=False)  # GONG_ERASE_HASH_KEY: proof of finished requests, never stored
-    production: bool = False  # GONG_ERASE_ENV=production: no start without a hash key
     verify_after: tuple[float, ...] = (6 * 3600.0, 24 * 3600.0, 72 * 3600.0)  # seconds after Gong accepted
     remind_after: float = 3600.0  # 0 disables reminders
     default_regime: Regime | None = Regime.GDPR  # for `received:` without `gdpr`/`ccpa`; None: must be said
     audit_channel: str = ""  # GONG_ERASE_AUDIT_CHANNEL: where the chain's head is posted daily; "": nowhere
     max_open_drafts: int = 10  # GONG_ERASE_MAX_OPEN_DRAFTS: unsubmitted requests one person may have at once
     retention: float = 30 * 86400.0  # GONG_ERASE_RETENTION: finished jobs and Gong call records older go
+
+    @property
+    def hash_key(self) -> str:
+        """GONG_ERASE_HASH_KEY: the key of the proof kept for finished requests, never stored."""
+        return self.storage.hash_key
+
+    @property
+    def production(self) -> bool:
+        """GONG_ERASE_ENV=production: no start without a hash key, https only."""
+        return self.storage.production
+
+    @property
+    def db_path(self) -> str:
+        """The SQLite file, or the Postgres URL (see Storage)."""
+        return self.storage.location
 
     @property
     def socket_mode(self) -> bool:
@@ -81,10 +94,10 @@ class Settings:
                 f"GONG_ERASE_REQUIRED_APPROVALS is {required} but GONG_ERASE_APPROVERS lists only "
                 f"{len(users)} user(s): no request could ever be approved"
             )
-        production, hash_key = env.proof_key()
+        storage = env.storage()
+        production = storage.production
         settings = cls(
-            hash_key=hash_key,
-            production=production,
+            storage=storage,
             slack_bot_token=bot_token,
             slack_signing_secret=signing_secret,
             slack_app_token=app_token,
@@ -107,7 +120,6 @@ class Settings:
             allow_self_approval=env.boolean("GONG_ERASE_ALLOW_SELF_APPROVAL", False),
             channels=env.channels("GONG_ERASE_CHANNELS"),
             request_ttl=env.integer("GONG_ERASE_REQUEST_TTL", 86400, minimum=1),
-            db_path=env.text("GONG_ERASE_DB") or "gong-erase.db",
             port=env.integer("PORT", 3000, minimum=1, maximum=65535),
             web_concurrency=env.integer("WEB_CONCURRENCY", DEFAULT_WEB_CONCURRENCY, minimum=1, maximum=64),
             gong_rate_per_second=env.integer("GONG_RATE_PER_SECOND", 3, minimum=1),
@@ -136,17 +148,15 @@ class Settings:
 
 @dataclass(frozen=True)
 class AuditSettings:
-    """What the audit command line needs: the database and the proof key, not Slack or Gong credentials."""
+    """What the command line (audit, keys, db) needs: the database and its keys, not Slack or Gong credentials."""
 
-    db_path: str
-    hash_key: str = field(repr=False)
-    production: bool
+    storage: Storage
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> AuditSettings:
-        """GONG_ERASE_DB, GONG_ERASE_ENV and GONG_ERASE_HASH_KEY; ConfigError listing what is wrong."""
+        """GONG_ERASE_DB or DATABASE_URL, GONG_ERASE_ENV and the keys; ConfigError listing what is wrong."""
         env = Reader(os.environ if environ is None else environ)
-        production, hash_key = env.proof_key()
+        storage = env.storage()
         if env.problems:
             raise ConfigError(env.problems)
-        return cls(env.text("GONG_ERASE_DB") or "gong-erase.db", hash_key, production)
+        return cls(storage)

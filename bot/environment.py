@@ -6,11 +6,12 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from .domain.deadlines import Regime
 
-__all__ = ["MAKE_A_KEY", "Reader", "too_predictable"]
+__all__ = ["MAKE_A_KEY", "Reader", "Storage", "too_predictable"]
 
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
@@ -19,6 +20,23 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 MAKE_A_KEY = "make one with: python -c 'import secrets; print(secrets.token_hex(32))' (and keep it safe)"
+
+
+@dataclass(frozen=True)
+class Storage:
+    """Where the bot keeps its records, and the keys that protect them (shared by the bot and its command line)."""
+
+    location: str  # the SQLite file (GONG_ERASE_DB), or DATABASE_URL
+    pool_size: int = 8  # DATABASE_POOL_SIZE: Postgres connections per process
+    hash_key: str = field(default="", repr=False)  # GONG_ERASE_HASH_KEY
+    production: bool = False
+    data_key: bytes = field(default=b"", repr=False)  # GONG_ERASE_DATA_KEY; empty: derived from the hash key
+    old_data_keys: tuple[bytes, ...] = field(default=(), repr=False)  # GONG_ERASE_DATA_KEY_OLD, while rotating
+
+    @property
+    def postgres(self) -> bool:
+        """DATABASE_URL is set: everything is kept in that Postgres database."""
+        return self.location.startswith(("postgres://", "postgresql://"))
 
 
 def too_predictable(key: str) -> bool:
@@ -102,6 +120,36 @@ class Reader:
             self.problem(f"GONG_ERASE_HASH_KEY is too easy to guess (a repeated pattern or few distinct characters): "
                          f"{MAKE_A_KEY}")  # fmt: skip
         return mode == "production", key
+
+    def storage(self) -> Storage:
+        """GONG_ERASE_DB or DATABASE_URL, the pool, the hash key and the data keys, checked together."""
+        production, hash_key = self.proof_key()
+        url = self.text("DATABASE_URL")
+        if url and not url.startswith(("postgres://", "postgresql://")):
+            self.problem("DATABASE_URL must be a postgres:// or postgresql:// URL (unset it to use SQLite)")
+            url = ""
+        if url and not hash_key:
+            self.problem(
+                "GONG_ERASE_HASH_KEY is not set: with DATABASE_URL every process and host must share one key "
+                f"(a key file beside a local database would differ from host to host): {MAKE_A_KEY}"
+            )
+        return Storage(
+            location=url or self.text("GONG_ERASE_DB") or "gong-erase.db",
+            pool_size=self.integer("DATABASE_POOL_SIZE", 8, minimum=2, maximum=100),
+            hash_key=hash_key, production=production, data_key=self._data_key("GONG_ERASE_DATA_KEY"),
+            old_data_keys=tuple(self._data_key("GONG_ERASE_DATA_KEY_OLD", part) for part in
+                                _split(self.text("GONG_ERASE_DATA_KEY_OLD"))),
+        )  # fmt: skip
+
+    def _data_key(self, name: str, raw: str | None = None) -> bytes:
+        """32 bytes written as 64 hex digits, or b"" when unset."""
+        raw = self.text(name) if raw is None else raw
+        if not raw:
+            return b""
+        if not re.fullmatch(r"[0-9a-fA-F]{64}", raw):
+            self.problem(f"{name} must be 64 hex digits (32 random bytes): {MAKE_A_KEY}")
+            return b""
+        return bytes.fromhex(raw)
 
     def regime(self, name: str) -> Regime | None:
         """gdpr, ccpa or none (the requester must then say which law applies)."""

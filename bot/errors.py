@@ -11,7 +11,8 @@
     ├── StoreError              the database refused or could not do what was asked
     │   ├── StoreBusy           another writer held the lock past the busy timeout; try again
     │   ├── StoreConflict       a constraint refused the write (a second erase job, an edit of the audit log)
-    │   └── LeaseLost           another worker took this job over; our result must not be recorded
+    │   ├── LeaseLost           another worker took this job over; our result must not be recorded
+    │   └── Undecryptable       a stored identifier does not open: moved from another row, altered, or key gone
     ├── GongError               Gong did not accept an API call
     │   ├── GongRetryable       a failure that may pass
     │   │   ├── GongRateLimited     429, with the Retry-After Gong asked for
@@ -32,7 +33,7 @@ from enum import StrEnum
 __all__ = [
     "Closed", "ConfigError", "GongEraseError", "GongError", "GongRateLimited", "GongRejected", "GongRetryable",
     "GongUnavailable", "IllegalTransition", "InputRejected", "LeaseLost", "NotAllowed", "NotFound", "Refusal",
-    "SlackError", "StoreBusy", "StoreConflict", "StoreError", "Why",
+    "SlackError", "StoreBusy", "StoreConflict", "StoreError", "Undecryptable", "Why",
 ]  # fmt: skip
 
 
@@ -70,6 +71,7 @@ class Why(StrEnum):
     CLOSED = "closed"
     ALREADY_APPROVED = "already_approved"
     IDENTIFIER_GONE = "identifier_gone"
+    IDENTIFIER_UNREADABLE = "identifier_unreadable"
     TOO_MANY_DRAFTS = "too_many_drafts"
 
 
@@ -133,6 +135,10 @@ class StoreConflict(StoreError):
 
 class LeaseLost(StoreError):
     """Another worker took this job over (our lease ran out); what we did must not be recorded twice."""
+
+
+class Undecryptable(StoreError):
+    """A stored identifier does not open: it belongs to another row, was altered, or its key is not configured."""
 
 
 class GongError(GongEraseError):

@@ -65,7 +65,7 @@ class GongBudget:
         """Gong answered 429: no process calls it again before `until` (a later pause wins)."""
         with self.store.transaction() as tx:
             tx.sql.execute(
-                "INSERT INTO gong_pause (id, until) VALUES (1, :until) "
-                "ON CONFLICT (id) DO UPDATE SET until = MAX(until, :until)",
+                "INSERT INTO gong_pause (id, until) VALUES (1, :until) ON CONFLICT (id) DO UPDATE SET until = "
+                "CASE WHEN gong_pause.until > excluded.until THEN gong_pause.until ELSE excluded.until END",
                 {"until": until},
             )

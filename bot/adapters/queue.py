@@ -12,7 +12,7 @@ from typing import Any
 
 from ..domain.jobs import Job, Kind, NewJob, lane_of
 from ..errors import LeaseLost
-from .sqlite import Sql
+from .database import Sql
 
 __all__ = ["bury", "claim", "complete", "enqueue", "next_due", "release", "renew", "retry"]
 

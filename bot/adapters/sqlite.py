@@ -6,23 +6,24 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import sqlite_utils
 
 from ..errors import StoreBusy, StoreConflict, StoreError
+from .database import Params, Sql
 
-__all__ = ["Database", "Params", "Sql"]
+__all__ = ["SqliteDatabase", "SqliteDialect", "SqliteSql"]
 
 log = logging.getLogger(__name__)
 
-Params = Sequence[Any] | dict[str, Any]
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for the lock before StoreBusy
 
 
-class Sql:
+class SqliteSql:
     """Runs statements on one connection, inside the caller's transaction or as single reads."""
 
     def __init__(self, db: sqlite_utils.Database) -> None:
@@ -45,11 +46,36 @@ class Sql:
         return rows[0] if rows else None
 
 
-class Database:
-    """A SQLite file in WAL mode, shared by every thread and process of a deployment."""
+class SqliteDialect:
+    """SQLite's words for the schema."""
+
+    name = "sqlite"
+    serial_key = "INTEGER PRIMARY KEY AUTOINCREMENT"
+    real = "REAL"
+
+    def append_only(self, table: str) -> list[str]:
+        """UPDATE and DELETE raise (SQLite has no TRUNCATE)."""
+        return [*self.forbid_updates(table), f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, 'the {table} log is append-only'); END"]  # fmt: skip
+
+    def allow_updates(self, table: str) -> list[str]:
+        """Drop the UPDATE trigger."""
+        return [f"DROP TRIGGER {table}_no_update"]
+
+    def forbid_updates(self, table: str) -> list[str]:
+        """The UPDATE trigger."""
+        return [f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, 'the {table} log is append-only'); END"]  # fmt: skip
+
+
+class SqliteDatabase:
+    """A SQLite file in WAL mode, shared by every thread and process of one host."""
+
+    dialect = SqliteDialect()
 
     def __init__(self, path: str) -> None:
         self.path = path
+        self.where = path
         self._local = threading.local()
         # Set when a wipe committed, until the write-ahead log has been emptied; set at start too, in case the
         # last process died between a wipe and the checkpoint after it.
@@ -73,6 +99,10 @@ class Database:
             self._local.db = db
         return db
 
+    def reader(self) -> SqliteSql:
+        """Single statements outside any transaction (each sees the latest commit)."""
+        return SqliteSql(self._connection())
+
     @contextmanager
     def snapshot(self) -> Iterator[None]:
         """Reads in this thread see one moment of the database until the block ends (a read transaction)."""
@@ -84,15 +114,11 @@ class Database:
         finally:
             db.execute("COMMIT")
 
-    def reader(self) -> Sql:
-        """Single statements outside any transaction (each sees the latest commit)."""
-        return Sql(self._connection())
-
     @contextmanager
-    def transaction(self) -> Iterator[Sql]:
+    def transaction(self) -> Iterator[SqliteSql]:
         """BEGIN IMMEDIATE: read-then-write without a lost race; commits, or rolls back on any error."""
         db = self._connection()
-        sql = Sql(db)
+        sql = SqliteSql(db)
         with _translated():
             db.execute("BEGIN IMMEDIATE")
         try:
@@ -105,6 +131,34 @@ class Database:
             db.execute("COMMIT")
         if sql.wiped:
             self.wal_dirty.set()  # the worker empties the log (flush_wal), off the request path
+
+    def migrating(self) -> Any:
+        """BEGIN IMMEDIATE already lets one process migrate at a time."""
+        return self.transaction()
+
+    def schema_version(self, sql: Sql) -> int:
+        """PRAGMA user_version."""
+        row = sql.one("PRAGMA user_version")
+        return int(row["user_version"]) if row else 0
+
+    def set_schema_version(self, sql: Sql, version: int) -> None:
+        """PRAGMA user_version = version."""
+        sql.execute(f"PRAGMA user_version = {int(version)}")
+
+    def guards_missing(self, table: str) -> list[str]:
+        """The table, or its UPDATE and DELETE triggers, that are not in sqlite_master."""
+        names = {row["name"] for row in self.reader().query("SELECT name FROM sqlite_master")}
+        if table not in names:
+            return [f"the {table} table"]
+        return [name for name in (f"{table}_no_update", f"{table}_no_delete") if name not in names]
+
+    def now(self) -> float:
+        """One host shares one clock."""
+        return time.time()
+
+    def deployment_clock(self) -> Callable[[], float]:
+        """One host: its own clock."""
+        return time.time
 
     def flush_wal(self) -> bool:
         """Copy the WAL into the database file and truncate it, so old page images (with a wiped identifier in
@@ -134,6 +188,10 @@ class Database:
         if checkpointer is not None:
             checkpointer.close()
             self._local.checkpointer = None
+
+    def shutdown(self) -> None:
+        """Each thread closes its own connection (SQLite's may not cross threads)."""
+        self.close()
 
 
 @contextmanager

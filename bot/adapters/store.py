@@ -21,10 +21,11 @@ from ..domain.holdings import Holdings
 from ..domain.jobs import Job, Kind
 from ..domain.request import ErasureRequest, Event, Schedule, State, follow_ups, plan_move
 from ..domain.target import TargetKind
-from ..errors import StoreConflict
+from ..errors import StoreConflict, Undecryptable
 from . import queue
+from .cipher import IdentifierCipher, derived_key
+from .database import Sql, open_database
 from .schema import migrate
-from .sqlite import Database, Sql
 
 __all__ = ["Store", "Tx"]
 
@@ -36,12 +37,38 @@ Payloads = Mapping[Kind, Mapping[str, Any]]
 class Store:
     """The database of one deployment; every process opens its own Store on the same file."""
 
-    def __init__(self, path: str, *, hash_key: str = "", schedule: Schedule | None = None) -> None:
-        self.path = path
-        self.database = Database(path)
+    def __init__(
+        self,
+        location: str,
+        *,
+        hash_key: str = "",
+        schedule: Schedule | None = None,
+        pool_size: int = 8,
+        cipher: IdentifierCipher | None = None,
+    ) -> None:
+        self.path = location  # a SQLite file, or a postgres:// URL (see adapters.database)
+        self.database = open_database(location, pool_size=pool_size)
         self.chain_key = integrity.chain_key(hash_key)  # "" (unit tests): a chain anyone could re-seal
         self.schedule = schedule or Schedule()
-        migrate(self.database, self.chain_key)
+        self.cipher = cipher or IdentifierCipher(derived_key(hash_key))
+        migrate(self.database, self.chain_key, self.cipher.seal)
+
+    def rotate_keys(self) -> tuple[int, int]:
+        """Re-encrypt every live identifier that an old data key sealed under the current one; (re-encrypted,
+        left alone). Idempotent; one audit row says what was done."""
+        with self.transaction() as tx:
+            rows = tx.sql.query("SELECT id, identifier, display FROM requests WHERE identifier IS NOT NULL")
+            stale = [row for row in rows if not self.cipher.is_current(row["identifier"])]
+            for row in stale:
+                opened = [self.cipher.open(row["id"], row[name]) if row[name] else None
+                          for name in ("identifier", "display")]  # fmt: skip
+                tx.sql.execute(
+                    "UPDATE requests SET identifier = ?, display = ? WHERE id = ?",
+                    [*(self.cipher.seal(row["id"], value) if value else None for value in opened), row["id"]],
+                )
+            tx.note(None, AuditEvent.KEYS_ROTATED, actor="cli", now=self.database.now(),
+                    detail={"key": self.cipher.current.id, "reencrypted": len(stale)})  # fmt: skip
+        return len(stale), len(rows) - len(stale)
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
@@ -55,6 +82,10 @@ class Store:
     def close(self) -> None:
         """Close this thread's connections."""
         self.database.close()
+
+    def shutdown(self) -> None:
+        """Close every connection this process holds."""
+        self.database.shutdown()
 
     def prune(self, before: float) -> int:
         """Forget finished jobs and Gong call records older than `before` (the audit log keeps what happened);
@@ -72,7 +103,7 @@ class Store:
 
     def get_request(self, request_id: str) -> ErasureRequest | None:
         """The request with that id, as last committed."""
-        return _load(self.database.reader(), request_id)
+        return _load(self.database.reader(), request_id, self.cipher)
 
     def find_by_hash(self, identifier_hash: str) -> list[ErasureRequest]:
         """Every request ever made for the identifier with this keyed hash, oldest first."""
@@ -110,7 +141,7 @@ class Store:
         # `condition` is always one of this class's own literals, never input
         sql = self.database.reader()
         rows = sql.query(f"SELECT id FROM requests WHERE {condition}", params)  # noqa: S608
-        return [request for row in rows if (request := _load(sql, row["id"])) is not None]
+        return [request for row in rows if (request := _load(sql, row["id"], self.cipher)) is not None]
 
     # -- the audit log --------------------------------------------------------------------------
 
@@ -137,18 +168,14 @@ class Store:
 
     def audit_guards_missing(self) -> list[str]:
         """What protects the log that is no longer there: the table itself, or its append-only triggers."""
-        present = {row["name"] for row in self.database.reader().query(
-            "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")}  # fmt: skip
-        if "audit" not in present:
-            return ["the audit table"]
-        return [name for name in ("audit_no_update", "audit_no_delete") if name not in present]
+        return self.database.guards_missing("audit")
 
     def verify_audit(self) -> tuple[int, integrity.BrokenLink | None]:
         """Walk the whole chain (see domain.integrity.verify)."""
         sql = self.database.reader()
-        issued = sql.one("SELECT seq FROM sqlite_sequence WHERE name = 'audit'")
+        issued = sql.one("SELECT last_id FROM audit_head WHERE id = 1")
         rows = sql.query("SELECT * FROM audit ORDER BY id")
-        return integrity.verify(rows, self.chain_key, issued["seq"] if issued else None)
+        return integrity.verify(rows, self.chain_key, int(issued["last_id"]) if issued else None)
 
     def all_requests(self) -> list[ErasureRequest]:
         """Every request in the working table, oldest first."""
@@ -206,7 +233,7 @@ class Tx:
 
     def get_request(self, request_id: str) -> ErasureRequest | None:
         """The request as this transaction sees it (no other writer can change it before the commit)."""
-        return _load(self.sql, request_id)
+        return _load(self.sql, request_id, self._store.cipher)
 
     def open_drafts(self, requester: str, now: float) -> int:
         """How many unsubmitted, unexpired requests `requester` has."""
@@ -217,7 +244,7 @@ class Tx:
     def find_by_trigger(self, trigger_id: str) -> ErasureRequest | None:
         """The draft a slash command with this trigger_id made, if Slack delivered it before."""
         row = self.sql.one("SELECT id FROM requests WHERE trigger_id = ?", [trigger_id])
-        return _load(self.sql, row["id"]) if row else None
+        return _load(self.sql, row["id"], self._store.cipher) if row else None
 
     def insert_request(self, request: ErasureRequest, *, trigger_id: str, team: str) -> None:
         """A new draft, and the audit row that it was created."""
@@ -227,7 +254,8 @@ class Tx:
                    kind, identifier_hash, received_on, regime)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
-                request.id, request.state.value, request.identifier, request.masked, request.display,
+                request.id, request.state.value, self._sealed(request.id, request.identifier), request.masked,
+                self._sealed(request.id, request.display),
                 request.country, int(request.number_valid), request.reason, request.requester, request.channel,
                 team, trigger_id or None, request.created_at, request.created_at, request.expires_at,
                 request.required_approvals, request.kind.value, request.identifier_hash,
@@ -262,7 +290,8 @@ class Tx:
         if move.wipe:
             columns |= {"identifier": None, "display": None}  # proof is the mask and the keyed hash from now on
             self.sql.wiped = True
-        assignments = "".join(f", {name} = :{name}" for name in _checked(columns))
+        columns = self._sealing(request.id, _checked(columns))
+        assignments = "".join(f", {name} = :{name}" for name in columns)
         changed = self.sql.execute(
             f"UPDATE requests SET state = :to, updated_at = :now{assignments} WHERE id = :id AND state = :from",  # noqa: S608
             {"to": move.to_state.value, "now": now, "id": request.id, "from": move.from_state.value, **columns},
@@ -297,17 +326,25 @@ class Tx:
     def add_approval(self, request_id: str, user_id: str, now: float) -> None:
         """Count one person's approval (once, however often they click)."""
         self.sql.execute(
-            "INSERT OR IGNORE INTO approvals (request_id, user_id, created_at) VALUES (?, ?, ?)",
+            "INSERT INTO approvals (request_id, user_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             [request_id, user_id, now],
         )
 
     def set_columns(self, request_id: str, now: float, **columns: Any) -> None:
         """Record facts that change no state: the message's ts, a preview, a check's result."""
-        assignments = ", ".join(f"{name} = :{name}" for name in _checked(columns))
+        columns = self._sealing(request_id, _checked(columns))
+        assignments = ", ".join(f"{name} = :{name}" for name in columns)
         self.sql.execute(
             f"UPDATE requests SET {assignments}, updated_at = :now WHERE id = :id",  # noqa: S608
             {"id": request_id, "now": now, **columns},
         )
+
+    def _sealed(self, request_id: str, value: str | None) -> str | None:
+        return self._store.cipher.seal(request_id, value) if value else None
+
+    def _sealing(self, request_id: str, columns: dict[str, Any]) -> dict[str, Any]:
+        """Columns about to be written, the identifier and its display form encrypted (None: wiped)."""
+        return {name: self._sealed(request_id, value) if name in _SECRET else value for name, value in columns.items()}
 
     def complete(self, job: Job, now: float) -> None:
         """The job is done; LeaseLost (and nothing written) if another worker holds it now."""
@@ -337,18 +374,23 @@ class Tx:
             "event": event.value, "from_state": from_state.value if from_state else None,
             "to_state": to_state.value if to_state else None, "detail": json.dumps(dict(detail), sort_keys=True),
         }  # fmt: skip
-        # inside BEGIN IMMEDIATE: no other writer can slip a row in between these two statements
-        last = self.sql.one("SELECT row_hash FROM audit ORDER BY id DESC LIMIT 1")
+        # Under the write lock no other writer can slip a row in between: ids are given here, one after the last,
+        # so the chain has no gap and follows commit order (a sequence would leave gaps behind rolled-back rows).
+        last = self.sql.one("SELECT id, row_hash FROM audit ORDER BY id DESC LIMIT 1")
+        row_id = int(last["id"]) + 1 if last else 1
         prev_hash = str(last["row_hash"]) if last else integrity.GENESIS
-        row |= {"prev_hash": prev_hash, "row_hash": integrity.digest(self._store.chain_key, prev_hash, row)}
-        inserted = self.sql.one(
-            "INSERT INTO audit (at, request_id, actor, event, from_state, to_state, detail, prev_hash, row_hash) "
-            "VALUES (:at, :request_id, :actor, :event, :from_state, :to_state, :detail, :prev_hash, :row_hash) "
-            "RETURNING id",
+        row |= {
+            "id": row_id,
+            "prev_hash": prev_hash,
+            "row_hash": integrity.digest(self._store.chain_key, prev_hash, row),
+        }
+        self.sql.execute(
+            "INSERT INTO audit (id, at, request_id, actor, event, from_state, to_state, detail, prev_hash, row_hash) "
+            "VALUES (:id, :at, :request_id, :actor, :event, :from_state, :to_state, :detail, :prev_hash, :row_hash)",
             row,
         )
-        if inserted is not None:
-            self.sealed.append((int(inserted["id"]), str(row["row_hash"])))
+        self.sql.execute("UPDATE audit_head SET last_id = :id WHERE id = 1 AND last_id < :id", {"id": row_id})
+        self.sealed.append((row_id, str(row["row_hash"])))
 
 
 _UPDATABLE = frozenset(
@@ -365,18 +407,31 @@ def _checked(columns: dict[str, Any]) -> dict[str, Any]:
     return columns
 
 
-def _load(sql: Sql, request_id: str) -> ErasureRequest | None:
+_SECRET = frozenset({"identifier", "display"})  # encrypted before they are written
+
+
+def _load(sql: Sql, request_id: str, cipher: IdentifierCipher) -> ErasureRequest | None:
     row = sql.one("SELECT * FROM requests WHERE id = ?", [request_id])
     if row is None:
         return None
+    identifier, display, unreadable = row["identifier"], row["display"], False
+    try:
+        if identifier:
+            if not cipher.is_sealed(identifier):  # every clear one was sealed when the store opened
+                raise Undecryptable("it is stored in clear, which this bot never writes")
+            identifier = cipher.open(request_id, identifier)
+            display = cipher.open(request_id, display) if display else None
+    except Undecryptable as exc:
+        log.error("request %s: the stored identifier cannot be decrypted: %s", request_id, exc)
+        identifier, display, unreadable = None, None, True
     ordered = "SELECT user_id FROM approvals WHERE request_id = ? ORDER BY created_at, user_id"
     approvals = tuple(r["user_id"] for r in sql.query(ordered, [request_id]))
     return ErasureRequest(
         id=row["id"],
         state=State(row["state"]),
-        identifier=row["identifier"],
+        identifier=identifier,
         masked=row["masked"],
-        display=row["display"],
+        display=display,
         country=row["country"],
         number_valid=bool(row["number_valid"]),
         reason=row["reason"],
@@ -400,6 +455,7 @@ def _load(sql: Sql, request_id: str) -> ErasureRequest | None:
         next_check_at=row["next_check_at"],
         identifier_hash=row["identifier_hash"],
         deadline=Deadline(date.fromisoformat(row["received_on"]), Regime(row["regime"])) if row["regime"] else None,
+        identifier_unreadable=unreadable,
     )
 
 

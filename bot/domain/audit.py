@@ -32,6 +32,7 @@ class AuditEvent(StrEnum):
     REVEALED = "revealed"  # an approver looked at the full identifier
     BUDGET_SPENT = "gong_budget_spent"  # the day's Gong allowance is used up; the erase waits
     PROOF_LOOKUP = "proof_lookup"  # someone asked what became of an identifier
+    KEYS_ROTATED = "keys_rotated"  # live identifiers re-encrypted under a new data key
 
 
 @dataclass(frozen=True)

@@ -158,6 +158,7 @@ class ErasureRequest:
     next_check_at: float | None = None
     identifier_hash: str | None = None  # HMAC of the identifier: what remains once the request is over
     deadline: Deadline | None = None  # by when the law wants the data gone
+    identifier_unreadable: bool = False  # the stored identifier did not decrypt: nothing may be sent for it
 
 
 @dataclass(frozen=True)

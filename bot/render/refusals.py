@@ -11,7 +11,7 @@ from .words import NOUN, describe_approvers
 
 __all__ = [
     "ACCEPTED_EMAIL", "ACCEPTED_FORM", "CLOSED", "explain", "gong_failure", "gong_gave_up", "gong_internal_error",
-    "lookup_failure", "notice", "refusal", "refused", "slack_unavailable", "undeliverable",
+    "lookup_failure", "notice", "refusal", "refused", "slack_unavailable", "undeliverable", "unreadable_identifier",
 ]  # fmt: skip
 
 ACCEPTED_FORM = "+1 425 555 2671"
@@ -62,6 +62,8 @@ _WORDS: dict[Why, str] = {
     Why.UNKNOWN_BUTTON: "That button doesn't belong to a request I know. Start a new one with `/gong-erase`.",
     Why.ALREADY_APPROVED: "You already approved this request; it is waiting for {waiting} more approval(s).",
     Why.IDENTIFIER_GONE: "The full {noun} of request `{request_id}` is no longer kept by the bot.",
+    Why.IDENTIFIER_UNREADABLE: "The stored {noun} of request `{request_id}` cannot be decrypted (it was altered, or "
+    "its key is not configured). Nothing will be sent to Gong for it; ask the bot's admin to check its keys.",
     Why.TOO_MANY_DRAFTS: "You have {count} erase requests you haven't submitted yet. Submit or cancel some of them "
     "(their private confirmations are above), or let them expire, then try again.",
 }
@@ -160,6 +162,15 @@ def gong_gave_up(error: str, attempts: int, *, rate_limited: bool = False) -> st
     )
 
 
+def unreadable_identifier(kind: TargetKind) -> str:
+    """Why an approved request was not sent: its stored identifier does not decrypt."""
+    return (
+        f"The stored {NOUN[kind]} could not be decrypted (it does not belong to this request, was altered, or its "
+        "key is not configured), so nothing was sent to Gong. An admin should check GONG_ERASE_DATA_KEY and "
+        "run `python -m bot audit verify`; then start a new request."
+    )
+
+
 def gong_internal_error(error: str) -> str:
     """The bot itself failed while erasing, repeatedly."""
     return f"The bot hit an internal error ({error}); ask an admin to check"
@@ -170,7 +181,7 @@ def lookup_failure(
 ) -> str:
     """Why a preview or a check could not be made (shown to approvers; the flow goes on without it)."""
     if gone is not None:
-        return f"the {NOUN[gone]} is no longer kept"
+        return f"the {NOUN[gone]} is no longer kept, or cannot be decrypted"
     if rate_limited:
         return "Gong kept answering that the API rate limit was reached"
     if status in {401, 403}:

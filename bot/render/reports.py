@@ -48,6 +48,7 @@ EVENT_WORDS: dict[AuditEvent, str] = {
     AuditEvent.STILL_HELD: "checked: Gong still held data", AuditEvent.CHECK_FAILED: "could not check",
     AuditEvent.REMINDED: "reminded approvers", AuditEvent.REVEALED: "looked at the full identifier",
     AuditEvent.BUDGET_SPENT: "waited for Gong's daily allowance", AuditEvent.PROOF_LOOKUP: "looked up the records",
+    AuditEvent.KEYS_ROTATED: "re-encrypted under a new key",
 }  # fmt: skip
 
 

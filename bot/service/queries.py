@@ -51,6 +51,8 @@ class Queries:
                 raise NotAllowed(Why.NOT_APPROVER_REVEAL, kind=request.kind.value)
             if request.state is State.DRAFT:
                 raise Closed(Why.CLOSED, state=request.state.value)
+            if request.identifier_unreadable:
+                raise Refusal(Why.IDENTIFIER_UNREADABLE, request_id=request.id, kind=request.kind.value)
             if not request.identifier:
                 raise Refusal(Why.IDENTIFIER_GONE, request_id=request.id, kind=request.kind.value)
             tx.note(request, AuditEvent.REVEALED, actor=actor, now=self.clock())

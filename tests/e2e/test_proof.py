@@ -101,8 +101,9 @@ def test_finished_requests_leave_no_trace_of_the_number_in_the_database_file(
 def test_a_reader_holding_a_snapshot_stalls_nothing_and_the_number_still_leaves_the_file(
     final_bot: BotProcess, fake_slack: FakeSlack
 ) -> None:
-    """A Datasette or sqlite-utils session open while a request ends: commands still answer at once, and once
-    the reader is gone the log is emptied and no spelling of the number is left in the files."""
+    """A Datasette or sqlite-utils session open while a request ends: commands still answer at once, no spelling
+    of the number is in the files even while old pages must stay for the reader, and once it is gone the log is
+    emptied."""
     user = SignedSlack(final_bot.url, fake_slack)
     typed, e164 = fresh_number()
     parent = submit_request(user, typed)
@@ -117,7 +118,8 @@ def test_a_reader_holding_a_snapshot_stalls_nothing_and_the_number_still_leaves_
             started = time.monotonic()
             assert "erase_submit" in all_text(user.command(f"{fresh_number()[0]} DSR-READER")["blocks"])
             assert time.monotonic() - started < 2.5  # Slack gives up at 3 s; a blocked checkpoint took 30
-        assert e164.encode() in raw_bytes(final_bot)  # still in the log's old pages while the reader holds them
+        held = raw_bytes(final_bot)  # the log's old pages stay while the reader holds them: sealed, not in clear
+        assert [form for form in spellings(e164) if form.encode() in held] == []
     finally:
         reader.execute("COMMIT")
         reader.close()
@@ -128,13 +130,16 @@ def test_a_reader_holding_a_snapshot_stalls_nothing_and_the_number_still_leaves_
 
 
 def test_a_live_request_keeps_its_number_until_it_is_over(final_bot: BotProcess, fake_slack: FakeSlack) -> None:
-    """While pending, the number is there to erase and to show approvers; the hash is there from the start."""
+    """While pending, the number is there (sealed) to erase and to show approvers; the hash from the start."""
     user = SignedSlack(final_bot.url, fake_slack)
     typed, e164 = fresh_number()
     parent = submit_request(user, typed)
     request_id = button_value(parent.blocks, "erase_approve")
     row = db_rows(final_bot, "SELECT identifier, identifier_hash FROM requests WHERE id = ?", (request_id,))[0]
-    assert row["identifier"] == e164 and row["identifier_hash"]
+    assert row["identifier"].startswith("enc1:") and e164[2:] not in row["identifier"] and row["identifier_hash"]
+    _, url = user.click("erase_show_number", request_id, APPROVER, message_ts=parent.ts)
+    shown = fake_slack.wait_for(lambda: fake_slack.responded(url), what="the number, privately")[0]
+    assert e164 in all_text(shown["blocks"])  # sealed at rest, and still the bot's to show and to erase
 
 
 def test_lookup_answers_approvers_from_the_hash_and_refuses_others(

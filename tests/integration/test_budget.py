@@ -5,24 +5,22 @@ from __future__ import annotations
 import concurrent.futures
 import itertools
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from bot.adapters.budget import GongBudget
-from bot.adapters.store import Store
 from bot.domain.budget import HORIZON, LEAD, Pace, next_day
+from tests.conftest import StoreFactory
 
 NOON = datetime(2026, 11, 29, 12, 0, tzinfo=UTC).timestamp()
 PACE = Pace(per_second=3, margin=0.006)
 
 
-def test_processes_sharing_the_database_get_slots_one_interval_apart(tmp_path: Path) -> None:
+def test_processes_sharing_the_database_get_slots_one_interval_apart(open_store: StoreFactory) -> None:
     """Eight threads on two Store objects (as two processes): every slot granted is unique and one interval
     after the last; none falls further ahead than the booking horizon."""
-    path = str(tmp_path / "b.db")
     clock = [NOON]
-    budgets = [GongBudget(Store(path), PACE, 10_000, clock=lambda: clock[0]) for _ in range(2)]
+    budgets = [GongBudget(open_store(), PACE, 10_000, clock=lambda: clock[0]) for _ in range(2)]
 
     def take(i: int) -> float | None:
         slot = budgets[i % 2].acquire()
@@ -36,10 +34,10 @@ def test_processes_sharing_the_database_get_slots_one_interval_apart(tmp_path: P
     assert budgets[0].acquire().at == clock[0] + LEAD
 
 
-def test_an_idle_budget_gives_no_burst_afterwards(tmp_path: Path) -> None:
+def test_an_idle_budget_gives_no_burst_afterwards(open_store: StoreFactory) -> None:
     """After a quiet minute, calls still come one interval apart: idleness does not save up a burst."""
     clock = [NOON]
-    budget = GongBudget(Store(str(tmp_path / "b.db")), PACE, 10_000, clock=lambda: clock[0])
+    budget = GongBudget(open_store(), PACE, 10_000, clock=lambda: clock[0])
     assert budget.acquire().at == NOON + LEAD
     clock[0] += 60
     first, second = budget.acquire(), budget.acquire()
@@ -48,10 +46,10 @@ def test_an_idle_budget_gives_no_burst_afterwards(tmp_path: Path) -> None:
     assert budget.acquire().at == pytest.approx(first.at + PACE.interval)
 
 
-def test_daily_limit_counts_across_the_day(tmp_path: Path) -> None:
+def test_daily_limit_counts_across_the_day(open_store: StoreFactory) -> None:
     """The day's allowance, once spent, is spent for every process until the next UTC day."""
     clock = [NOON]
-    budget = GongBudget(Store(str(tmp_path / "b.db")), Pace(per_second=100), 2, clock=lambda: clock[0])
+    budget = GongBudget(open_store(), Pace(per_second=100), 2, clock=lambda: clock[0])
     assert budget.acquire().acquired
     clock[0] += 1
     assert budget.acquire().acquired
@@ -60,11 +58,10 @@ def test_daily_limit_counts_across_the_day(tmp_path: Path) -> None:
     assert budget.acquire().acquired
 
 
-def test_a_pause_after_a_429_holds_every_process_until_it_ends(tmp_path: Path) -> None:
+def test_a_pause_after_a_429_holds_every_process_until_it_ends(open_store: StoreFactory) -> None:
     """Gong's Retry-After is for the whole company: a pause taken by one process stops the others too."""
-    path = str(tmp_path / "b.db")
     clock = [NOON]
-    first, second = (GongBudget(Store(path), PACE, 10_000, clock=lambda: clock[0]) for _ in range(2))
+    first, second = (GongBudget(open_store(), PACE, 10_000, clock=lambda: clock[0]) for _ in range(2))
     first.pause(NOON + 30)
     first.pause(NOON + 10)  # a shorter pause asked later does not shorten the first
     slot = second.acquire()
@@ -73,10 +70,10 @@ def test_a_pause_after_a_429_holds_every_process_until_it_ends(tmp_path: Path) -
     assert second.acquire().at == NOON + 30 + LEAD
 
 
-def test_a_late_call_moves_the_next_slot_back_unless_one_is_booked_behind_it(tmp_path: Path) -> None:
+def test_a_late_call_moves_the_next_slot_back_unless_one_is_booked_behind_it(open_store: StoreFactory) -> None:
     """Leaving 20 ms late pushes the next free slot 20 ms later; once a call is booked behind, it cannot."""
     clock = [NOON]
-    budget = GongBudget(Store(str(tmp_path / "b.db")), PACE, 10_000, clock=lambda: clock[0])
+    budget = GongBudget(open_store(), PACE, 10_000, clock=lambda: clock[0])
     first = budget.acquire()
     moved = budget.postpone(first, first.at + 0.02)
     assert moved is not None and moved.at == first.at + 0.02

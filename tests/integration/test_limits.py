@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.adapters.slack import ApproverGroups
-from bot.adapters.store import Store
 from bot.domain.approval import ApprovalPolicy
 from bot.domain.target import parse_erase_text
 from bot.errors import Closed, NotAllowed, Refusal, Why
 from bot.service.decisions import Decisions, RequestRules
 from bot.service.housekeeping import Retention
 from bot.service.queries import Queries
+from tests.conftest import StoreFactory
 from tests.doubles import Clock, Groups
 
 POLICY = ApprovalPolicy(users=frozenset({"UA"}), groups=frozenset({"SPRIV"}), required=1)
@@ -24,9 +22,9 @@ def draft(decisions: Decisions, requester: str, n: int) -> str:
     return decisions.start(command, requester=requester, channel="C1", team="T1", trigger_id=f"{requester}-{n}").id
 
 
-def test_one_person_may_hold_only_so_many_unsubmitted_drafts(tmp_path: Path) -> None:
+def test_one_person_may_hold_only_so_many_unsubmitted_drafts(open_store: StoreFactory) -> None:
     """The 4th open draft of one person is refused, saying what to do; others are unaffected; a cancel frees one."""
-    decisions = Decisions(Store(str(tmp_path / "d.db")), POLICY, Groups(),
+    decisions = Decisions(open_store(), POLICY, Groups(),
                           rules=RequestRules(ttl=3600, max_open_drafts=3))  # fmt: skip
     first = draft(decisions, "UFLOOD", 0)
     draft(decisions, "UFLOOD", 1)
@@ -40,19 +38,19 @@ def test_one_person_may_hold_only_so_many_unsubmitted_drafts(tmp_path: Path) -> 
     draft(decisions, "UFLOOD", 5)
 
 
-def test_expired_drafts_do_not_count_against_the_limit(tmp_path: Path) -> None:
+def test_expired_drafts_do_not_count_against_the_limit(open_store: StoreFactory) -> None:
     """Drafts past their time to live are not open any more, expired by the sweeper or not."""
     clock = Clock()
-    decisions = Decisions(Store(str(tmp_path / "d.db")), POLICY, Groups(), clock=clock,
+    decisions = Decisions(open_store(), POLICY, Groups(), clock=clock,
                           rules=RequestRules(ttl=60, max_open_drafts=1))  # fmt: skip
     draft(decisions, "U1", 0)
     clock.now += 61
     draft(decisions, "U1", 1)
 
 
-def test_a_draft_number_cannot_be_revealed_to_an_approver(tmp_path: Path) -> None:
+def test_a_draft_number_cannot_be_revealed_to_an_approver(open_store: StoreFactory) -> None:
     """Show number works from pending on; on someone's unsubmitted draft it is refused and nothing is audited."""
-    store = Store(str(tmp_path / "r.db"))
+    store = open_store()
     decisions = Decisions(store, POLICY, Groups(), rules=RequestRules())
     queries = Queries(store, POLICY, Groups(), hash_key="")
     request_id = draft(decisions, "UREQ", 0)
@@ -85,9 +83,9 @@ def test_a_decision_asks_slack_afresh_while_display_may_use_the_cache() -> None:
     assert groups.groups_of("UMEMBER", fresh=True) == frozenset() and slack.calls == 2
 
 
-def test_approve_reject_and_reveal_decide_on_fresh_membership(tmp_path: Path) -> None:
+def test_approve_reject_and_reveal_decide_on_fresh_membership(open_store: StoreFactory) -> None:
     """The use cases that decide ask the directory for fresh membership; a removed member is refused."""
-    store = Store(str(tmp_path / "f.db"))
+    store = open_store()
 
     class RecordingGroups(Groups):
         def __init__(self) -> None:
@@ -111,9 +109,9 @@ def test_approve_reject_and_reveal_decide_on_fresh_membership(tmp_path: Path) ->
     assert groups.fresh == [True, True, True]
 
 
-def test_retention_deletes_finished_jobs_and_old_gong_calls_only(tmp_path: Path) -> None:
+def test_retention_deletes_finished_jobs_and_old_gong_calls_only(open_store: StoreFactory) -> None:
     """Done jobs and call records past the retention go; queued and dead jobs stay; two days of calls always stay."""
-    store = Store(str(tmp_path / "p.db"))
+    store = open_store()
     decisions = Decisions(store, POLICY, Groups(), rules=RequestRules())
     request_id = draft(decisions, "UREQ", 0)
     decisions.submit(request_id, "UREQ", "https://hooks.slack.com/x")  # a post_approval and a preview job

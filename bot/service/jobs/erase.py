@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 
 def erase(ctx: JobContext, job: Job, request: ErasureRequest) -> None:
     """Send the approved erase to Gong and record its answer as the request's next move."""
+    if request.state is State.APPROVED and request.identifier_unreadable:
+        fail_erase(ctx, job, request, refusals.unreadable_identifier(request.kind))
+        return
     if request.state is not State.APPROVED or not request.identifier:
         log.warning("erase job %d skipped: request %s is %s", job.id, request.id, request.state)
         finish(ctx, job)
