@@ -37,16 +37,17 @@ def main(argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) ->
         for problem in exc.problems:
             print(f"cannot run: {problem}", file=err)
         return 2
-    storage = dataclasses.replace(storage, hash_key=key)
     if args.group == "db":
         return _copy(storage, args.to, out, err)
+    storage = dataclasses.replace(storage, hash_key=key)
     store = _open(storage, err)
     if store is None:
         return 2
     if args.group == "keys":
         reencrypted, current = store.rotate_keys()
         print(f"{reencrypted} live identifier(s) re-encrypted under key {store.cipher.current.id}; {current} already "
-              "were. Old backups still need the old key: keep it as long as you keep them.", file=out)  # fmt: skip
+              "were. Now remove GONG_ERASE_DATA_KEY_OLD from the bot's settings and restart it. Backups made before "
+              "today still need the old key: keep it offline as long as you keep them.", file=out)  # fmt: skip
         return 0
     if args.command == "verify":
         return _verify(store, args.head, out)
@@ -114,8 +115,11 @@ def _copy(storage: Storage, url: str, out: TextIO, err: TextIO) -> int:
     if not url.startswith(("postgres://", "postgresql://")):
         print("cannot copy: --to must be a postgres:// or postgresql:// URL", file=err)
         return 2
-    local = dataclasses.replace(storage, location=storage.location if not storage.postgres else "gong-erase.db")
-    source = _open(local, err)
+    if not storage.hash_key:
+        print(f"cannot copy: set GONG_ERASE_HASH_KEY to this deployment's key first (the contents of "
+              f"{storage.sqlite_path}.hashkey): on Postgres every host must be given it", file=err)  # fmt: skip
+        return 2
+    source = _open(dataclasses.replace(storage, location=storage.sqlite_path), err)
     target = _open(dataclasses.replace(storage, location=url), err) if source else None
     if source is None or target is None:
         return 2

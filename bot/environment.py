@@ -27,6 +27,7 @@ class Storage:
     """Where the bot keeps its records, and the keys that protect them (shared by the bot and its command line)."""
 
     location: str  # the SQLite file (GONG_ERASE_DB), or DATABASE_URL
+    sqlite_path: str = "gong-erase.db"  # GONG_ERASE_DB even when DATABASE_URL is set: what `db copy` copies
     pool_size: int = 8  # DATABASE_POOL_SIZE: Postgres connections per process
     hash_key: str = field(default="", repr=False)  # GONG_ERASE_HASH_KEY
     production: bool = False
@@ -135,6 +136,7 @@ class Reader:
             )
         return Storage(
             location=url or self.text("GONG_ERASE_DB") or "gong-erase.db",
+            sqlite_path=self.text("GONG_ERASE_DB") or "gong-erase.db",
             pool_size=self.integer("DATABASE_POOL_SIZE", 8, minimum=2, maximum=100),
             hash_key=hash_key, production=production, data_key=self._data_key("GONG_ERASE_DATA_KEY"),
             old_data_keys=tuple(self._data_key("GONG_ERASE_DATA_KEY_OLD", part) for part in

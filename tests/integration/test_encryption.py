@@ -3,10 +3,15 @@ new key without losing one."""
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
-from bot.adapters.cipher import IdentifierCipher, cipher_for, derived_key
+import pytest
+
+from bot import cli
+from bot.adapters.cipher import DataKey, IdentifierCipher, cipher_for, derived_key
+from bot.adapters.database import is_postgres
 from bot.adapters.schema import MIGRATIONS, Migration
 from bot.adapters.sqlite import SqliteDatabase, SqliteDialect
 from bot.adapters.store import Store
@@ -111,3 +116,27 @@ def test_identifiers_kept_in_clear_by_an_older_release_are_sealed_on_upgrade(tmp
         assert loaded is not None and loaded.identifier == "+14255552671" and loaded.display == "+1 425-555-2671"
     finally:
         store.shutdown()
+
+
+def test_keys_rotate_from_the_command_line_reads_the_keys_from_the_environment(
+    location: str, open_store: StoreFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`python -m bot keys rotate` with GONG_ERASE_DATA_KEY and the old one in GONG_ERASE_DATA_KEY_OLD: says what
+    it did and reminds that old backups need the old key; a second run finds nothing to do."""
+    old, new = os.urandom(32), os.urandom(32)
+    request_id = start(open_store(hash_key=KEY, cipher=IdentifierCipher(old)), "+1 425 555 2699", "k")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("DATABASE_URL" if is_postgres(location) else "GONG_ERASE_DB", location)
+    monkeypatch.setenv("GONG_ERASE_HASH_KEY", KEY)
+    monkeypatch.setenv("GONG_ERASE_DATA_KEY", new.hex())
+    monkeypatch.setenv("GONG_ERASE_DATA_KEY_OLD", old.hex())
+    said = [io.StringIO() for _ in range(2)]
+    assert [cli.main(["keys", "rotate"], out, io.StringIO()) for out in said] == [0, 0]
+    assert (
+        said[0].getvalue().startswith("1 live identifier(s) re-encrypted")
+        and "Backups made before today still need the old key" in said[0].getvalue()
+    )
+    again = f"0 live identifier(s) re-encrypted under key {DataKey(new).id}; 1 already were"
+    assert said[1].getvalue().startswith(again)
+    loaded = open_store(hash_key=KEY, cipher=IdentifierCipher(new)).get_request(request_id)
+    assert loaded is not None and loaded.identifier == "+14255552699"

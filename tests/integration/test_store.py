@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import logging
 import time
 from collections.abc import Callable
 
@@ -55,6 +56,19 @@ def test_schema_is_created_once_and_reopening_keeps_data(open_store: StoreFactor
     if reopened.database.dialect.name == "sqlite":
         assert reopened.database.reader().one("PRAGMA journal_mode") == {"journal_mode": "wal"}
     assert reopened.get_request(request_id).state is State.PENDING  # type: ignore[union-attr]
+
+
+def test_processes_starting_together_on_an_empty_database_migrate_it_once(
+    open_store: StoreFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Six processes (each its own Store and connections) start at once: every migration runs exactly once,
+    one process at a time, and all of them start."""
+    with caplog.at_level(logging.INFO, logger="bot.adapters.schema"), concurrent.futures.ThreadPoolExecutor(6) as pool:
+        stores = list(pool.map(lambda _: open_store(), range(6)))
+    applied = [record.getMessage() for record in caplog.records if "migrated to schema" in record.getMessage()]
+    assert len(applied) == len(MIGRATIONS) == len(set(applied))
+    with stores[-1].database.transaction() as sql:
+        assert stores[-1].database.schema_version(sql) == len(MIGRATIONS)
 
 
 def test_illegal_move_raises_and_changes_nothing(store: Store) -> None:
