@@ -64,6 +64,64 @@ def slack_user(bot: BotProcess, fake_slack: FakeSlack) -> SignedSlack:
     return SignedSlack(bot.url, fake_slack)
 
 
+class Deployment:
+    """The bot as a company runs it: one host on SQLite, or several hosts (separate processes, working folders and
+    ports, as on two machines) sharing one Postgres database behind a load balancer that spreads requests."""
+
+    def __init__(self, start: Callable[[], BotProcess], hosts: int, slack: FakeSlack) -> None:
+        self._start = start
+        self.slack = slack
+        self.hosts = [start() for _ in range(hosts)]
+
+    def add_host(self) -> BotProcess:
+        """One more host on the same database."""
+        self.hosts.append(self._start())
+        return self.hosts[-1]
+
+    def user(self) -> SignedSlack:
+        """Slack, sending each request to the next host in turn."""
+        return SignedSlack(self.hosts[0].url, self.slack, spread=tuple(host.url for host in self.hosts))
+
+    @property
+    def any_host(self) -> BotProcess:
+        """A host to read the shared database through (see tests.support.db_rows)."""
+        return self.hosts[0]
+
+    def logs(self) -> str:
+        """Every host's log."""
+        return "\n".join(host.logs() for host in self.hosts)
+
+
+DeploymentFactory = Callable[..., Deployment]
+
+
+@pytest.fixture(scope="module", params=BACKENDS, ids=["sqlite-1-host", "postgres-2-hosts"])
+def start_deployment(
+    request: pytest.FixtureRequest,
+    start_bot: BotFactory,
+    fake_slack: FakeSlack,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> DeploymentFactory:
+    """Start the bot on each backend with any extra environment: one host on a SQLite file (or `hosts` sharing it,
+    as processes of one machine), or two hosts (or `hosts`) on a fresh Postgres database."""
+
+    def start(hosts: int | None = None, **extra: str) -> Deployment:
+        if request.param == "sqlite":
+            shared = tmp_path_factory.mktemp("deployment") / "gong-erase.db"
+            return Deployment(lambda: start_bot(db_path=shared, **extra), hosts or 1, fake_slack)
+        server: PostgresServer = request.getfixturevalue("postgres")
+        url = server.new_database()
+        return Deployment(lambda: start_bot(DATABASE_URL=url, **extra), hosts or 2, fake_slack)
+
+    return start
+
+
+@pytest.fixture(scope="module")
+def deployment(start_deployment: DeploymentFactory) -> Deployment:
+    """The bot with the default settings, on each backend."""
+    return start_deployment()
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
     """A real PostgreSQL server for the session; its tests skip, saying why, only if none can be started."""

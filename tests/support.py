@@ -132,7 +132,14 @@ class SignedSlack:
     slack: FakeSlack
     secret: str = SIGNING_SECRET
     client: httpx.Client | None = None  # e.g. on httpx.WSGITransport, to reach a bot built in this process
+    spread: tuple[str, ...] = ()  # several hosts behind one load balancer: each request goes to the next
     _triggers = itertools.count(1)
+    _turns = itertools.count()
+
+    @property
+    def target(self) -> str:
+        """Where the next request goes: the one bot, or the next of the hosts in turn."""
+        return self.spread[next(self._turns) % len(self.spread)] if self.spread else self.url
 
     def post(self, body: bytes, timestamp: str | None = None, signature: str | None = None,
              headers: dict[str, str] | None = None) -> httpx.Response:  # fmt: skip
@@ -145,7 +152,7 @@ class SignedSlack:
         }
         if self.client is not None:
             return self.client.post(self.url + "/slack/events", content=body, headers=sent, timeout=10)
-        return httpx.post(self.url + "/slack/events", content=body, headers=sent, timeout=10)
+        return httpx.post(self.target + "/slack/events", content=body, headers=sent, timeout=10)
 
     def command_body(self, text: str, user: str = REQUESTER, channel: str = CHANNEL,
                      channel_name: str = "privacy-requests", trigger_id: str | None = None) -> bytes:  # fmt: skip
@@ -237,9 +244,16 @@ def all_text(blocks: list[dict[str, Any]]) -> str:
 
 
 def db_rows(bot: BotProcess, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-    """Read the bot's SQLite file the way an auditor would (read-only)."""
+    """Read the bot's database the way an auditor would (read-only): its SQLite file, or its DATABASE_URL."""
     import sqlite3
 
+    if bot.env.get("DATABASE_URL"):
+        import psycopg
+        from psycopg.rows import dict_row
+
+        with psycopg.connect(bot.env["DATABASE_URL"], row_factory=dict_row) as pg:
+            pg.read_only = True
+            return pg.execute(sql.replace("?", "%s"), params).fetchall()  # type: ignore[arg-type]
     conn = sqlite3.connect(f"file:{bot.env['GONG_ERASE_DB']}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
     try:

@@ -315,8 +315,12 @@ class Tx:
         payloads: Payloads | None = None,
     ) -> None:
         """Record what happened without a move (an approval short of the number, a call to Gong, a look at a
-        number), with the jobs the domain says it causes."""
-        state = request.state if request else None
+        number), with the jobs the domain says it causes. The row says the state the request is in as this
+        transaction sees it: `request` may have been read before another process moved it on."""
+        state = None
+        if request is not None:
+            row = self.sql.one("SELECT state FROM requests WHERE id = ?", [request.id])
+            state = State(row["state"]) if row else request.state
         self._audit(request.id if request else None, event, actor=actor, states=(state, state), detail=detail or {},
                     at=now)  # fmt: skip
         if request is not None:

@@ -53,8 +53,9 @@ def replay(rows: Iterable[AuditRow]) -> dict[str, History]:
 
 
 def _apply(history: History, row: AuditRow) -> None:
-    if row.to_state is not None:
-        history.state = row.to_state
+    if row.to_state is not None and row.to_state != row.from_state:
+        history.state = row.to_state  # a move; a note's states say where the request stood, and older notes
+        # could name a state their writer had read before another process moved the request on
     event = row.event
     if event is AuditEvent.CREATED:
         history.created, history.requester, history.created_at = True, row.actor, row.at

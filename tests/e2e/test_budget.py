@@ -5,20 +5,19 @@ from __future__ import annotations
 import concurrent.futures
 import time
 
-from tests.conftest import BotFactory
+from tests.conftest import DeploymentFactory
 from tests.fakes.gong import FakeGong
 from tests.fakes.slack import FakeSlack, Message
-from tests.support import APPROVER, CHANNEL, SignedSlack, button_value, fresh_number, submit_request
+from tests.support import APPROVER, CHANNEL, button_value, fresh_number, submit_request
 
 
 def test_a_burst_of_approvals_is_paced_so_a_gong_without_burst_refuses_none(
-    start_bot: BotFactory, fake_slack: FakeSlack
+    start_deployment: DeploymentFactory, fake_slack: FakeSlack
 ) -> None:
-    """Nine erasures approved at once across two processes, against a Gong that refuses any two calls closer than
-    1/3 s: all reach it, spaced, and none is refused with 429."""
+    """Nine erasures approved at once across two processes (on Postgres: two hosts of two), against a Gong that
+    refuses any two calls closer than 1/3 s: all reach it, spaced, and none is refused with 429."""
     fake_gong = FakeGong(limiter="strict").start()  # its own: other bots' calls must not share its pace
-    bot = start_bot(WEB_CONCURRENCY="2", GONG_BASE_URL=fake_gong.url)
-    user = SignedSlack(bot.url, fake_slack)
+    user = start_deployment(WEB_CONCURRENCY="2", GONG_BASE_URL=fake_gong.url).user()
     submitted = [(e164, submit_request(user, typed)) for typed, e164 in (fresh_number() for _ in range(9))]
 
     def approve(item: tuple[str, Message]) -> None:
@@ -34,11 +33,14 @@ def test_a_burst_of_approvals_is_paced_so_a_gong_without_burst_refuses_none(
     fake_gong.stop()
 
 
-def test_spent_daily_allowance_waits_and_says_so_once(start_bot: BotFactory, fake_slack: FakeSlack) -> None:
-    """The day's allowance spent: the approved erase waits, and its thread says so once, with no call."""
+def test_spent_daily_allowance_waits_and_says_so_once(
+    start_deployment: DeploymentFactory, fake_slack: FakeSlack
+) -> None:
+    """The day's allowance spent (on Postgres, by both hosts together): the approved erase waits, and its thread
+    says so once, with no call."""
     fake_gong = FakeGong().start()  # its own Gong: other bots' calls must not count against this allowance
-    bot = start_bot(GONG_DAILY_LIMIT="2", GONG_BASE_URL=fake_gong.url)  # the first request's preview and erase
-    user = SignedSlack(bot.url, fake_slack)
+    # the first request's preview and erase
+    user = start_deployment(GONG_DAILY_LIMIT="2", GONG_BASE_URL=fake_gong.url).user()
     (first_typed, first_e164), (second_typed, second_e164) = fresh_number(), fresh_number()
     first = submit_request(user, first_typed)
     user.click("erase_approve", button_value(first.blocks, "erase_approve"), APPROVER, message_ts=first.ts)

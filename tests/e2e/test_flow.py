@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import concurrent.futures
+from pathlib import Path
 
+from tests.conftest import Deployment
 from tests.fakes.gong import FakeGong
 from tests.fakes.slack import FakeSlack
 from tests.support import (
@@ -12,7 +14,6 @@ from tests.support import (
     GROUP_MEMBER,
     OUTSIDER,
     REQUESTER,
-    BotProcess,
     SignedSlack,
     all_text,
     button_value,
@@ -22,9 +23,11 @@ from tests.support import (
 
 
 def test_happy_path_erases_once_and_threads_the_request_id(
-    slack_user: SignedSlack, fake_slack: FakeSlack, fake_gong: FakeGong, bot: BotProcess
+    deployment: Deployment, fake_slack: FakeSlack, fake_gong: FakeGong
 ) -> None:
-    """A confirmed, approved request reaches Gong once and its requestId is threaded back."""
+    """A confirmed, approved request reaches Gong once and its requestId is threaded back; on Postgres each step
+    may land on either host, and no SQLite file is made."""
+    slack_user = deployment.user()
     typed, e164 = fresh_number()
     ack = slack_user.command(f"{typed} DSR-1234")
     assert ack["response_type"] == "ephemeral"
@@ -56,13 +59,16 @@ def test_happy_path_erases_once_and_threads_the_request_id(
     fake_slack.wait_for(lambda: "Submitted to Gong" in parent.all_text, what="parent shows submitted")
     assert parent.action_ids() == []  # no buttons left
     assert e164 not in fake_slack.everything_public()
-    assert e164 not in bot.logs() and e164[1:] not in bot.logs()
+    assert e164 not in deployment.logs() and e164[1:] not in deployment.logs()
+    for host in deployment.hosts:
+        assert Path(host.env["GONG_ERASE_DB"]).exists() is ("DATABASE_URL" not in host.env)
 
 
 def test_twenty_concurrent_approvals_make_one_gong_call(
-    slack_user: SignedSlack, fake_slack: FakeSlack, fake_gong: FakeGong
+    deployment: Deployment, fake_slack: FakeSlack, fake_gong: FakeGong
 ) -> None:
-    """However many clicks arrive at once, Gong is called exactly once."""
+    """However many clicks arrive at once, on however many hosts, Gong is called exactly once."""
+    slack_user = deployment.user()
     typed, e164 = fresh_number()
     parent = submit_request(slack_user, typed)
     request_id = button_value(parent.blocks, "erase_approve")
@@ -79,6 +85,7 @@ def test_twenty_concurrent_approvals_make_one_gong_call(
     # one erase; a 429 from the fake's shared 3 calls/s budget would be a retry of it, not a second erase
     assert [call.status for call in fake_gong.calls_for(e164) if call.status != 429] == [200]
     assert len(fake_slack.thread(CHANNEL, parent.ts)) == 1
+    assert all(f"erase_approve on {request_id}" in host.logs() for host in deployment.hosts)  # clicks on every host
 
 
 def test_outsider_cannot_approve_and_nothing_changes(

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
-from tests.conftest import BotFactory
+from tests.conftest import BotFactory, DeploymentFactory
 from tests.fakes.gong import FakeGong, Reply
 from tests.fakes.slack import FakeSlack
 from tests.support import (
@@ -86,13 +85,10 @@ def test_sigterm_lets_the_in_flight_erase_finish_and_a_restart_reports_it(
 
 
 def test_a_gong_call_longer_than_the_lease_is_not_taken_over_by_another_process(
-    start_bot: BotFactory, fake_slack: FakeSlack, fake_gong: FakeGong, tmp_path: Path
+    start_deployment: DeploymentFactory, fake_slack: FakeSlack, fake_gong: FakeGong
 ) -> None:
     """Two hosts on one database, a 3 s lease, a Gong call of 7 s: the holder renews its lease, nobody else calls."""
-    shared = tmp_path / "shared.db"
-    first = start_bot(db_path=shared, GONG_ERASE_JOB_LEASE="3", GONG_TIMEOUT="10")
-    start_bot(db_path=shared, GONG_ERASE_JOB_LEASE="3", GONG_TIMEOUT="10")
-    user = SignedSlack(first.url, fake_slack)
+    user = start_deployment(hosts=2, GONG_ERASE_JOB_LEASE="3", GONG_TIMEOUT="10").user()
     typed, e164 = fresh_number()
     fake_gong.script(e164, Reply(200, delay=7.0))
     parent = submit_request(user, typed)
@@ -105,19 +101,18 @@ def test_a_gong_call_longer_than_the_lease_is_not_taken_over_by_another_process(
 
 
 def test_a_dead_hosts_erase_is_taken_over_within_20_seconds_whatever_gong_timeout_is(
-    start_bot: BotFactory, fake_slack: FakeSlack, fake_gong: FakeGong, tmp_path: Path
+    start_deployment: DeploymentFactory, fake_slack: FakeSlack, fake_gong: FakeGong
 ) -> None:
     """Default lease, GONG_TIMEOUT=60: kill -9 the process mid-call; the other host calls again within 20 s."""
-    shared = tmp_path / "shared.db"
-    defaults = {"GONG_ERASE_JOB_LEASE": "", "GONG_TIMEOUT": "60"}
-    first = start_bot(db_path=shared, **defaults)
-    user = SignedSlack(first.url, fake_slack)
+    deployment = start_deployment(hosts=1, GONG_ERASE_JOB_LEASE="", GONG_TIMEOUT="60")
+    first = deployment.hosts[0]
+    user = deployment.user()
     typed, e164 = fresh_number()
     fake_gong.script(e164, Reply(200, delay=55.0))  # the call hangs: only the holder's death ends it
     parent = submit_request(user, typed)
     user.click("erase_approve", button_value(parent.blocks, "erase_approve"), APPROVER, message_ts=parent.ts)
     fake_gong.wait_for_calls(e164, 1)
-    start_bot(db_path=shared, **defaults)  # the other host, up before the first dies
+    deployment.add_host()  # the other host, up before the first dies
     first.kill()
     killed = time.monotonic()
     fake_gong.wait_for_calls(e164, 2, timeout=30)

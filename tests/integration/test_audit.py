@@ -17,7 +17,9 @@ from psycopg.rows import dict_row
 from bot import cli
 from bot.adapters.database import is_postgres
 from bot.domain.approval import ApprovalPolicy
+from bot.domain.audit import AuditEvent
 from bot.domain.target import parse_erase_text
+from bot.service.audit import verify
 from bot.service.decisions import Decisions, RequestRules
 from tests.conftest import StoreFactory
 from tests.doubles import Groups
@@ -161,3 +163,21 @@ def test_the_csv_export_cannot_run_formulas_and_lookup_prints_no_control_charact
     assert '\'=HYPERLINK("http://evil.example","x")' in cells and "'@SUM(1+1)" in cells
     _, said, _ = run("lookup", "+1 425 555 3001")
     assert "\x1b" not in said and "[2J@SUM" in said
+
+
+def test_a_note_from_a_process_that_read_the_request_before_it_was_decided_keeps_verify_green(
+    open_store: StoreFactory,
+) -> None:
+    """One process reads a pending request (to remind its approvers); another rejects it; the first then writes
+    its note: the row says 'rejected', and `audit verify` finds the table and the sealed log agreeing."""
+    store = open_store(hash_key=KEY)
+    decisions = Decisions(store, POLICY, Groups(), rules=RequestRules(ttl=3600), hash_key=KEY)
+    request = decisions.start(parse_erase_text("+1 425 555 3300 DSR-S"), requester="UREQ", channel="C1", team="T1",
+                              trigger_id="s")  # fmt: skip
+    decisions.submit(request.id, "UREQ", "https://hooks.slack.com/x")
+    read_early = store.get_request(request.id)
+    decisions.reject(request.id, "UB")
+    with store.transaction() as tx:
+        tx.note(read_early, AuditEvent.REMINDED, actor="bot", now=store.database.now())
+    assert [(row.from_state, row.to_state) for row in store.audit_trail(request.id)][-1] == ("rejected", "rejected")
+    assert verify(store).problems == ()
