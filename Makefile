@@ -27,7 +27,10 @@ test: lint typecheck
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.latency
+	$(BIN)/python -m bench.latency --postgres
 	$(BIN)/python -m bench.throughput
+	$(BIN)/python -m bench.throughput --postgres --hosts 2
+	$(BIN)/python -m bench.claims
 	$(BIN)/python -m bench.slow_clients
 
 clean:

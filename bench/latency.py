@@ -1,7 +1,8 @@
 """Ack latency of 50 concurrent slash commands (bot vs a bare Bolt floor) and approve → Gong request latency.
 
-Run: `make bench` (or `.venv/bin/python -m bench.latency`). Both servers run under gunicorn as the Procfile
-starts the bot, against the fake Slack and fake Gong on loopback. The machine is noisy: compare the ratio.
+Run: `make bench` (or `.venv/bin/python -m bench.latency [--postgres [--hosts N]]`). Both servers run under
+gunicorn as the Procfile starts the bot, against the fake Slack and fake Gong on loopback. The machine is noisy:
+compare the ratio.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.databases import database, options, spread_user, start_hosts
 from bot.config import DEFAULT_WEB_CONCURRENCY
 from tests.fakes.gong import FakeGong
 from tests.fakes.slack import FakeSlack
@@ -24,7 +26,6 @@ from tests.support import (
     APPROVER,
     CHANNEL,
     ROOT,
-    BotProcess,
     SignedSlack,
     base_env,
     button_value,
@@ -91,12 +92,18 @@ def unthrottled() -> tuple[FakeSlack, FakeGong, Path, dict[str, str]]:
 
 
 def main() -> None:
+    chosen = options(__doc__ or "")
     slack, gong, folder, env = unthrottled()
-    bot = BotProcess(env, folder / "bot.log").start()
+    with database(env, chosen.postgres) as name:
+        measure(slack, gong, folder, env, f"{name}, {chosen.hosts} host(s)", chosen.hosts)
+
+
+def measure(slack: FakeSlack, gong: FakeGong, folder: Path, env: dict[str, str], where: str, hosts: int) -> None:
+    bots = start_hosts(env, folder, hosts)
     bare_port = free_port()
     bare = start_bare(env, bare_port)
     try:
-        bot_user = SignedSlack(bot.url, slack)
+        bot_user = spread_user(bots, slack)
         bare_user = SignedSlack(f"http://127.0.0.1:{bare_port}", slack)
         bot_ms: list[float] = []
         bare_ms: list[float] = []
@@ -106,7 +113,8 @@ def main() -> None:
             bot_ms += burst(bot_user, [f"{fresh_number()[0]} DSR-1" for _ in range(BURST)])
             bare_ms += burst(bare_user, ["x"] * BURST)
         processes = env.get("WEB_CONCURRENCY", str(DEFAULT_WEB_CONCURRENCY))
-        print(f"ack latency, {ROUNDS} bursts of {BURST} concurrent signed slash commands, {processes} process(es)")
+        print(f"ack latency, {ROUNDS} bursts of {BURST} concurrent signed slash commands, {processes} process(es) "
+              f"per host, {where}")  # fmt: skip
         print(f"  bot   p50 {percentile(bot_ms, 50):7.1f} ms   p99 {percentile(bot_ms, 99):7.1f} ms")
         print(f"  floor p50 {percentile(bare_ms, 50):7.1f} ms   p99 {percentile(bare_ms, 99):7.1f} ms")
         ratio = percentile(bot_ms, 99) / percentile(bare_ms, 99)
@@ -131,7 +139,8 @@ def main() -> None:
     finally:
         bare.terminate()
         bare.wait(10)
-        bot.kill()
+        for bot in bots:
+            bot.kill()
         slack.stop()
         gong.stop()
 

@@ -1,8 +1,8 @@
 """300 approved erasures against a Gong enforcing 3 calls/s with a leaky bucket; memory after; start-up time.
 
-Run: `make bench`, or `.venv/bin/python -m bench.throughput [ERASURES]` (set WEB_CONCURRENCY to measure more
-processes). The bot runs as the Procfile starts it (`python -m bot`, gunicorn, default settings) against the
-fakes on loopback.
+Run: `make bench`, or `.venv/bin/python -m bench.throughput [--postgres [--hosts N]] [ERASURES]` (set
+WEB_CONCURRENCY to measure more processes per host). The bot runs as the Procfile starts it (`python -m bot`,
+gunicorn, default settings) against the fakes on loopback.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.databases import database, options, spread_user, start_hosts
 from bench.latency import concurrency_as_deployed, percentile
 from bot.config import DEFAULT_WEB_CONCURRENCY
 from tests.fakes.gong import GongProcess
@@ -29,7 +30,6 @@ from tests.support import (
     CHANNEL,
     REQUESTER,
     ROOT,
-    BotProcess,
     SignedSlack,
     base_env,
     busy_jobs,
@@ -93,7 +93,8 @@ def approve(user: SignedSlack, request_id: str) -> None:
     assert response.status_code == 200
 
 
-def main(erasures: int = ERASURES) -> None:
+def main() -> None:
+    chosen = options(__doc__ or "")
     slack, gong = FakeSlack().start(), GongProcess(rate_per_second=RATE, limiter="strict")
     folder = Path(tempfile.mkdtemp(prefix="bench-"))
     env = base_env(slack, gong, folder / "bench.db", free_port())
@@ -101,18 +102,29 @@ def main(erasures: int = ERASURES) -> None:
         env.pop(name)
     env.update(GONG_RATE_PER_SECOND=str(RATE), GONG_ERASE_MAX_OPEN_DRAFTS="100000")
     concurrency_as_deployed(env)
+    try:
+        with database(env, chosen.postgres) as name:
+            measure(slack, gong, folder, env, f"{name}, {chosen.hosts} host(s)", chosen.hosts,
+                    chosen.count or ERASURES)  # fmt: skip
+    finally:
+        slack.stop()
+        gong.stop()
 
+
+def measure(slack: FakeSlack, gong: GongProcess, folder: Path, env: dict[str, str], where: str, hosts: int,
+            erasures: int) -> None:  # fmt: skip
     time_to_healthy(env, folder / "startup.log")  # creates and migrates the database
     starts = [time_to_healthy(env, folder / "startup.log") for _ in range(STARTS)]
     processes = env.get("WEB_CONCURRENCY", str(DEFAULT_WEB_CONCURRENCY))
-    print(f"start-up: exec of `python -m bot` → healthy /healthz, WEB_CONCURRENCY={processes}, "
+    print(f"start-up: exec of `python -m bot` → healthy /healthz, WEB_CONCURRENCY={processes}, {where}, "
           f"{STARTS} starts")  # fmt: skip
     print(f"  median {statistics.median(starts):.2f} s   max {max(starts):.2f} s  (goal ≤ 1.5 s)")
 
-    bot = BotProcess(env, folder / "bot.log").start()
+    bots = start_hosts(env, folder, hosts)
+    bot = bots[0]
     try:
         assert bot.proc is not None
-        user = SignedSlack(bot.url, slack)
+        user = spread_user(bots, slack)
         numbers = [fresh_number()[1] for _ in range(erasures)]
         with concurrent.futures.ThreadPoolExecutor(8) as pool:
             ids = list(pool.map(lambda e164: pending_request(user, e164), numbers))
@@ -135,8 +147,8 @@ def main(erasures: int = ERASURES) -> None:
         span = accepted[-1] - accepted[0]
         achieved = (len(accepted) - 1) / span
         gaps = [(b - a) * 1000 for a, b in itertools.pairwise(accepted)]
-        print(f"{erasures} approved erasures against a Gong allowing no burst at {RATE} calls/s (first call "
-              f"{calls[0].at - approving:.1f} s after the first click)")  # fmt: skip
+        print(f"{erasures} approved erasures against a Gong allowing no burst at {RATE} calls/s, {where} (first "
+              f"call {calls[0].at - approving:.1f} s after the first click)")  # fmt: skip
         print(f"  erased {len(erased)}   calls (erasures and previews) while erasing {len(accepted)}   "
               f"429s {limited}   span {span:.1f} s")  # fmt: skip
         print(f"  achieved {achieved:.3f} calls/s = {achieved / RATE * 100:.1f}% of the limit  (goal ≥ 98%, 0 429s)")
@@ -153,17 +165,16 @@ def main(erasures: int = ERASURES) -> None:
 
         while busy_jobs(bot):
             time.sleep(0.2)
-        print(f"resident memory after the {erasures} (every job done)")
+        print(f"resident memory after the {erasures} (every job done), the first host")
         rows = memory(bot.proc.pid)
         for role, rss, pss in rows:
             print(f"  {role:9} RSS {rss / 1024:6.1f} MB   PSS {pss / 1024:6.1f} MB")
         print(f"  total PSS {sum(r[2] for r in rows) / 1024:.1f} MB  (goal ≤ 80 MB)")
     finally:
-        bot.kill()
-        slack.stop()
-        gong.stop()
+        for host in bots:
+            host.kill()
 
 
 if __name__ == "__main__":
     os.environ.setdefault("PYTHONHASHSEED", "0")
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else ERASURES)
+    main()

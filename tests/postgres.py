@@ -31,7 +31,7 @@ def server_binaries() -> Path | None:
 class PostgresServer:
     """One cluster for the test session; each test or module asks it for a fresh database."""
 
-    def __init__(self, binaries: Path) -> None:
+    def __init__(self, binaries: Path, *, durable: bool = False) -> None:
         self.binaries = binaries
         self.port = free_port()
         self.folder = Path(tempfile.mkdtemp(prefix="gong-erase-pg-"))
@@ -42,18 +42,19 @@ class PostgresServer:
             account = pwd.getpwnam("postgres")
             os.chown(self.folder, account.pw_uid, account.pw_gid)
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync")
-        options = (f"-k {self.folder} -p {self.port} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
-                   "-c full_page_writes=off -c max_connections=300")  # fmt: skip
+        options = f"-k {self.folder} -p {self.port} -c listen_addresses='' -c max_connections=300"
+        if not durable:  # tests: speed; the benches measure a server that keeps what it commits
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start")
 
     @classmethod
-    def start(cls) -> tuple[PostgresServer | None, str]:
+    def start(cls, *, durable: bool = False) -> tuple[PostgresServer | None, str]:
         """A running server, or None and why there is none (the tests that need one then skip, saying so)."""
         binaries = server_binaries()
         if binaries is None:
             return None, "no PostgreSQL server binaries on this machine (install Debian's postgresql package)"
         try:
-            return cls(binaries), ""
+            return cls(binaries, durable=durable), ""
         except (subprocess.CalledProcessError, KeyError, OSError) as exc:
             return None, f"PostgreSQL would not start here: {exc}"
 

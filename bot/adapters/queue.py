@@ -1,9 +1,10 @@
 """The durable job table: enqueue with the state change, claim under a lease, settle, retry, reclaim.
 
 Every function takes the caller's transaction (`Sql`) first. A job is claimed by one guarded
-`UPDATE … WHERE id = (…) RETURNING` inside BEGIN IMMEDIATE, so two workers can never hold the same job; a worker
-that dies keeps its lease until it runs out, then another takes the job over; and a worker whose lease was taken
-cannot settle the job (LeaseLost) — its late result is not recorded twice."""
+`UPDATE … WHERE id = (…) RETURNING`: inside BEGIN IMMEDIATE on SQLite; on Postgres with the row it takes locked
+(FOR UPDATE SKIP LOCKED), so that claimers pass each other. Either way two workers can never hold the same job; a
+worker that dies keeps its lease until it runs out, then another takes the job over; and a worker whose lease was
+taken cannot settle the job (LeaseLost) — its late result is not recorded twice."""
 
 from __future__ import annotations
 
@@ -26,27 +27,39 @@ def enqueue(sql: Sql, job: NewJob, now: float) -> None:
     )
 
 
-# A job is claimable when it is due (or its holder's lease ran out) and no earlier job of the same request
-# and lane is still unfinished: notifications then reach Slack in the order the decisions were made.
-_CLAIM = """
+# A job is claimable when its holder's lease ran out, or when it is due and no earlier job of the same request
+# and lane is still unfinished: notifications then reach Slack in the order the decisions were made. The two are
+# asked apart, so that each walks an index in order and stops at the first job it can take (asked together,
+# every due job of a backlog was visited and sorted on every claim).
+_TAKE = """
 UPDATE jobs SET status = 'running', owner = :owner, lease_until = :lease_until,
        attempts = attempts + 1, updated_at = :now
-WHERE id = (
+WHERE id = ({pick})
+RETURNING id, kind, request_id, payload, attempts, owner
+"""
+_ABANDONED = """
+    SELECT j.id FROM jobs j WHERE j.status = 'running' AND j.lease_until <= :now
+    ORDER BY j.lease_until LIMIT 1 {skip_locked}"""
+_DUE = """
     SELECT j.id FROM jobs j
-    WHERE ((j.status = 'queued' AND j.run_at <= :now) OR (j.status = 'running' AND j.lease_until <= :now))
+    WHERE j.status = 'queued' AND j.run_at <= :now
       AND NOT EXISTS (
           SELECT 1 FROM jobs e
           WHERE e.request_id = j.request_id AND e.lane = j.lane AND e.id < j.id
             AND e.status IN ('queued', 'running'))
-    ORDER BY j.run_at, j.id
-    LIMIT 1)
-RETURNING id, kind, request_id, payload, attempts, owner
-"""
+    ORDER BY j.status, j.run_at, j.id
+    LIMIT 1 {skip_locked}"""
 
 
-def claim(sql: Sql, owner: str, now: float, lease: float) -> Job | None:
-    """Take the next due job for `owner` until `now + lease`; None when there is nothing to do."""
-    row = sql.one(_CLAIM, {"owner": owner, "now": now, "lease_until": now + lease})
+def claim(sql: Sql, owner: str, now: float, lease: float, skip_locked: str = "") -> Job | None:
+    """Take the job a dead worker left, else the next due job, for `owner` until `now + lease`; None when there
+    is nothing to do. `skip_locked` is the dialect's clause locking the row taken (see Dialect.skip_locked)."""
+    params = {"owner": owner, "now": now, "lease_until": now + lease}
+    row = None
+    for pick in (_ABANDONED, _DUE):
+        row = sql.one(_TAKE.format(pick=pick.format(skip_locked=skip_locked)), params)
+        if row is not None:
+            break
     if row is None:
         return None
     return Job(

@@ -52,6 +52,7 @@ class SqliteDialect:
     name = "sqlite"
     serial_key = "INTEGER PRIMARY KEY AUTOINCREMENT"
     real = "REAL"
+    skip_locked = ""  # one writer at a time: nothing to pass
 
     def append_only(self, table: str) -> list[str]:
         """UPDATE and DELETE raise (SQLite has no TRUNCATE)."""
@@ -134,6 +135,10 @@ class SqliteDatabase:
 
     def migrating(self) -> Any:
         """BEGIN IMMEDIATE already lets one process migrate at a time."""
+        return self.transaction()
+
+    def queueing(self) -> Any:
+        """SQLite has one writer at a time whatever it writes: BEGIN IMMEDIATE."""
         return self.transaction()
 
     def schema_version(self, sql: Sql) -> int:

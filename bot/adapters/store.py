@@ -205,17 +205,22 @@ class Store:
 
     def claim(self, owner: str, now: float, lease: float) -> Job | None:
         """Take the next due job under a lease (see adapters.queue.claim)."""
-        with self.database.transaction() as sql:
-            return queue.claim(sql, owner, now, lease)
+        with self.database.queueing() as sql:
+            return queue.claim(sql, owner, now, lease, self.database.dialect.skip_locked)
 
     def renew(self, job: Job, until: float) -> bool:
         """Extend a running job's lease to `until` (see adapters.queue.renew)."""
-        with self.database.transaction() as sql:
+        with self.database.queueing() as sql:
             return queue.renew(sql, job, until)
+
+    def complete(self, job: Job, now: float) -> None:
+        """The job is done and changed nothing else; LeaseLost if another worker holds it now."""
+        with self.database.queueing() as sql:
+            queue.complete(sql, job, now)
 
     def release(self, owner: str, now: float) -> int:
         """Hand back the leases `owner` holds, so another process can start at once."""
-        with self.database.transaction() as sql:
+        with self.database.queueing() as sql:
             return queue.release(sql, owner, now)
 
     def next_due(self, now: float) -> float | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
+import threading
 import time
 from collections.abc import Callable
 
@@ -20,6 +21,7 @@ from bot.errors import IllegalTransition, LeaseLost, NotAllowed, Refusal, StoreC
 from bot.service.decisions import Decisions, RequestRules
 from tests.conftest import StoreFactory
 from tests.doubles import Clock, Groups
+from tests.postgres import PostgresServer
 
 POLICY = ApprovalPolicy(users=frozenset({"UA", "UB", "UC"}), groups=frozenset(), required=2)
 
@@ -226,3 +228,24 @@ def test_jobs_of_one_request_and_lane_run_in_order(store: Store) -> None:
         tx.complete(first, now)
     second = store.claim("w2", now, 60)
     assert second is not None and second.kind is Kind.REFRESH_PARENT
+
+
+def test_on_postgres_a_claim_passes_a_writer_holding_the_write_lock(postgres: PostgresServer) -> None:
+    """Decisions and audit rows queue for the one write lock; the job table's claims lock only the row they take,
+    so a worker finds its next job while a decision is being written (it would wait here for ever otherwise)."""
+    store = Store(postgres.new_database())
+    try:
+        pending(decisions_on(store))  # its submit queued jobs that are due now
+        claimed: list[object] = []
+        done = threading.Event()
+
+        def claim() -> None:
+            claimed.append(store.claim("worker/1", time.time(), 30.0))
+            done.set()
+
+        with store.transaction():  # holds the write lock until the claim is through
+            threading.Thread(target=claim, daemon=True).start()
+            assert done.wait(30), "the claim waited for the write lock"
+        assert claimed[0] is not None
+    finally:
+        store.shutdown()

@@ -37,8 +37,7 @@ Handler = Callable[[JobContext, Job, ErasureRequest], None]
 
 def finish(ctx: JobContext, job: Job) -> None:
     """The job is done and changed nothing else (LeaseLost if another worker holds it now)."""
-    with ctx.store.transaction() as tx:
-        tx.complete(job, ctx.clock())
+    ctx.store.complete(job, ctx.clock())
 
 
 def retry(ctx: JobContext, job: Job, delay: float, error: str, payload: dict[str, Any] | None = None) -> None:
