@@ -10,7 +10,7 @@ How each keeps the guarantees (a write transaction at a time, so read-then-write
   writer before committed. The audit chain needs that order anyway (each row seals the one before). The job
   table's own single statements (claim, renew, release, a bare complete) take no such lock: a claim locks the
   row it takes (FOR UPDATE SKIP LOCKED), so workers pass each other and the writers; bench/claims.py measured
-  2.8 times the claims per second of the write lock. Lock and idle-in-transaction timeouts keep one hung
+  2.4–2.8 times the claims per second of the write lock. Lock and idle-in-transaction timeouts keep one hung
   process from stalling the rest.
 """
 
