@@ -1,6 +1,6 @@
-"""The database seam: what the store, the queue and the budget need of SQLite or Postgres, and which one a
-location names. The SQL the bot runs is one text for both; what differs (schema types, the append-only guards,
-the schema version, the clock) is asked of the Database here.
+"""The database seam: what the store, the queue and the budget need of SQLite or Postgres, and whether a
+location names Postgres (the store opens the one it names). The SQL the bot runs is one text for both; what
+differs (schema types, the append-only guards, the schema version, the clock) is asked of the Database here.
 
 How each keeps the guarantees (a write transaction at a time, so read-then-write never loses a race):
 
@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
-__all__ = ["Database", "Params", "Sql", "is_postgres", "open_database"]
+__all__ = ["Database", "Params", "Sql", "is_postgres"]
 
 Params = Sequence[Any] | dict[str, Any]
 
@@ -136,14 +136,3 @@ class Database(Protocol):
 def is_postgres(location: str) -> bool:
     """Whether `location` is a Postgres URL (as Heroku writes it, postgres://, or postgresql://)."""
     return location.startswith(("postgres://", "postgresql://"))
-
-
-def open_database(location: str, *, pool_size: int = 8) -> Database:
-    """Postgres for a postgres:// or postgresql:// URL, else the SQLite file at that path."""
-    if is_postgres(location):
-        from .postgres import PostgresDatabase
-
-        return PostgresDatabase(location, pool_size=pool_size)
-    from .sqlite import SqliteDatabase
-
-    return SqliteDatabase(location)

@@ -24,7 +24,7 @@ from ..domain.target import TargetKind
 from ..errors import StoreConflict, Undecryptable
 from . import queue
 from .cipher import IdentifierCipher, derived_key
-from .database import Sql, open_database
+from .database import Database, Sql, is_postgres
 from .schema import migrate
 
 __all__ = ["Store", "Tx"]
@@ -32,6 +32,18 @@ __all__ = ["Store", "Tx"]
 log = logging.getLogger(__name__)
 
 Payloads = Mapping[Kind, Mapping[str, Any]]
+
+
+def open_database(location: str, *, pool_size: int = 8) -> Database:
+    """Postgres for a postgres:// or postgresql:// URL, else the SQLite file at that path. Each backend is imported
+    only when chosen: a SQLite deployment never loads psycopg."""
+    if is_postgres(location):
+        from .postgres import PostgresDatabase
+
+        return PostgresDatabase(location, pool_size=pool_size)
+    from .sqlite import SqliteDatabase
+
+    return SqliteDatabase(location)
 
 
 class Store:
