@@ -4,16 +4,26 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench clean
+.PHONY: run test lint typecheck unit bench lock clean
 
-$(STAMP): pyproject.toml
+# Exact versions with their hashes from the lock files; the package itself on top, without resolving again.
+$(STAMP): pyproject.toml requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
+# The bot reads .env itself (python-dotenv), literally: no shell splits a value at a space or expands a `$`.
 run: $(STAMP)
-	@set -a; [ ! -f .env ] || . ./.env; set +a; exec $(BIN)/python -m bot
+	exec $(BIN)/python -m bot
+
+# The one command that refreshes the locks after pyproject.toml changes (uv resolves from PyPI, hashes every file).
+LOCK := $(BIN)/uv pip compile pyproject.toml --quiet --universal --python-version 3.11 --generate-hashes
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet uv
+	$(LOCK) -o requirements.txt
+	$(LOCK) --extra test -o requirements-dev.txt
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot tests $(wildcard bench)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
+from dotenv import load_dotenv
 from slack_sdk import WebClient
 
 from .adapters.slack import Slack
@@ -12,7 +14,15 @@ from .config import Settings
 from .domain.workspace import Installation
 from .errors import ConfigError, SlackError
 
-HELP = "Set them in the environment (or in a .env file for `make run`); README.md lists every variable."
+HELP = "Set them in the environment (or in a .env file in this folder); README.md lists every variable."
+
+
+def read_dotenv(folder: Path | None = None) -> None:
+    """`.env` in the working folder, if there is one, under the real environment (which wins). Read literally, as
+    python-dotenv parses it: `GONG_ERASE_APPROVERS=U1 S2` is one value, and a `$` in a secret stays a `$`."""
+    path = (folder or Path.cwd()) / ".env"
+    if path.is_file():
+        load_dotenv(path, override=False, interpolate=False)
 
 
 def configure_logging(level: str) -> None:
@@ -44,6 +54,7 @@ def check_slack_token(settings: Settings) -> tuple[str | None, Installation | No
 
 def main(argv: list[str]) -> int:
     """`python -m bot` serves; `python -m bot audit …` answers an auditor. Exit 2 on a configuration problem."""
+    read_dotenv()
     if argv[:1] in (["audit"], ["keys"], ["db"]):
         from . import cli
 
@@ -70,5 +81,10 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """The `gong-erase-bot` console script: the same as `python -m bot`."""
     sys.exit(main(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    run()

@@ -81,10 +81,11 @@ def base_env(slack: FakeSlack, gong: FakeGong, db_path: Path, port: int) -> dict
 class BotProcess:
     """`python -m bot`, exactly as the Procfile starts it (gunicorn), in its own process group."""
 
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, cwd: Path = ROOT) -> None:
         self.env = env
         self.port = int(env["PORT"])
         self.log_path = log_path
+        self.cwd = cwd  # where a .env would be read from
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -94,7 +95,7 @@ class BotProcess:
     def start(self, timeout: float = 30.0) -> BotProcess:
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "bot"], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                [sys.executable, "-m", "bot"], cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )  # fmt: skip
         deadline = time.monotonic() + timeout
