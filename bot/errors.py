@@ -12,7 +12,9 @@
     │   ├── StoreBusy           another writer held the lock past the busy timeout; try again
     │   ├── StoreConflict       a constraint refused the write (a second erase job, an edit of the audit log)
     │   ├── LeaseLost           another worker took this job over; our result must not be recorded
-    │   └── Undecryptable       a stored identifier does not open: moved from another row, altered, or key gone
+    │   ├── Undecryptable       a stored identifier does not open: moved from another row, altered, or key gone
+    │   ├── WrongHashKey        GONG_ERASE_HASH_KEY is not the key this database was made with
+    │   └── SchemaTooNew        a newer release migrated the database: this one must not write to it
     ├── GongError               Gong did not accept an API call
     │   ├── GongRetryable       a failure that may pass
     │   │   ├── GongRateLimited     429, with the Retry-After Gong asked for
@@ -33,7 +35,7 @@ from enum import StrEnum
 __all__ = [
     "Closed", "ConfigError", "GongEraseError", "GongError", "GongRateLimited", "GongRejected", "GongRetryable",
     "GongUnavailable", "IllegalTransition", "InputRejected", "LeaseLost", "NotAllowed", "NotFound", "Refusal",
-    "SlackError", "StoreBusy", "StoreConflict", "StoreError", "Undecryptable", "Why",
+    "SchemaTooNew", "SlackError", "StoreBusy", "StoreConflict", "StoreError", "Undecryptable", "Why", "WrongHashKey",
 ]  # fmt: skip
 
 
@@ -139,6 +141,14 @@ class LeaseLost(StoreError):
 
 class Undecryptable(StoreError):
     """A stored identifier does not open: it belongs to another row, was altered, or its key is not configured."""
+
+
+class WrongHashKey(StoreError):
+    """GONG_ERASE_HASH_KEY differs from the key the database's proofs and audit seals were made with."""
+
+
+class SchemaTooNew(StoreError):
+    """The database's schema is newer than this release knows: a newer release migrated it."""
 
 
 class GongError(GongEraseError):

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..domain import integrity
+from ..errors import SchemaTooNew
 from .database import Database, Dialect, Sql
 
 __all__ = ["MIGRATIONS", "Migration", "migrate", "migration", "run_script"]
@@ -43,6 +44,12 @@ def migrate(database: Database, chain_key: bytes, seal: Callable[[str, str], str
     context = Migration(database.dialect, chain_key, seal)
     with database.migrating() as sql:
         version = database.schema_version(sql)
+        if version > len(MIGRATIONS):
+            raise SchemaTooNew(
+                f"the database is at schema {version}, and this release of gong-erase-bot knows {len(MIGRATIONS)}: "
+                "a newer release has upgraded it. Run that release (or a newer one); this one stops rather than "
+                "write rows the newer schema does not expect"
+            )
         for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
             step(sql, context)
             database.set_schema_version(sql, number)
@@ -255,3 +262,9 @@ def order_due_jobs(sql: Sql, m: Migration) -> None:
     the first job it can take, however long the backlog."""
     sql.execute("DROP INDEX jobs_due")
     sql.execute("CREATE INDEX jobs_due ON jobs(status, run_at, id)")
+
+
+@migration
+def remember_the_hash_key(sql: Sql, m: Migration) -> None:
+    """Facts about the deployment itself: the hash key's fingerprint (see Store.recognise_hash_key)."""
+    sql.execute("CREATE TABLE deployment (name TEXT PRIMARY KEY, value TEXT NOT NULL)")

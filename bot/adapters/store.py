@@ -7,6 +7,7 @@ Reads outside a transaction (`store.get_request`, …) see the latest commit."""
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 from collections.abc import Iterator, Mapping
@@ -21,7 +22,7 @@ from ..domain.holdings import Holdings
 from ..domain.jobs import Job, Kind
 from ..domain.request import ErasureRequest, Event, Schedule, State, follow_ups, plan_move
 from ..domain.target import TargetKind
-from ..errors import StoreConflict, Undecryptable
+from ..errors import StoreConflict, Undecryptable, WrongHashKey
 from . import queue
 from .cipher import IdentifierCipher, derived_key
 from .database import Database, Sql, is_postgres
@@ -32,6 +33,12 @@ __all__ = ["Store", "Tx"]
 log = logging.getLogger(__name__)
 
 Payloads = Mapping[Kind, Mapping[str, Any]]
+_WRONG_KEY = (
+    "GONG_ERASE_HASH_KEY is not the key this database was made with. Under another key, lookups of earlier "
+    "requests find nothing, `audit verify` reports every earlier audit row as edited, and identifiers encrypted "
+    "under a key derived from it do not open. Set the original key again (in development it is kept in the "
+    "`.hashkey` file beside the database); see README, Keys"
+)
 
 
 def open_database(location: str, *, pool_size: int = 8) -> Database:
@@ -64,6 +71,22 @@ class Store:
         self.schedule = schedule or Schedule()
         self.cipher = cipher or IdentifierCipher(derived_key(hash_key))
         migrate(self.database, self.chain_key, self.cipher.seal)
+        self.recognise_hash_key()
+
+    def recognise_hash_key(self) -> None:
+        """WrongHashKey unless the hash key is the one this database was made with. The first time (a new database,
+        or one from before fingerprints), the key is accepted only if it seals the newest audit row: a database
+        whose proofs were made under another key is never stamped with this one."""
+        mine = integrity.fingerprint(self.chain_key)
+        with self.transaction() as tx:
+            row = tx.sql.one("SELECT value FROM deployment WHERE name = 'hash_key_fingerprint'")
+            if row is None:
+                last = tx.sql.one("SELECT * FROM audit ORDER BY id DESC LIMIT 1")
+                if last is not None and integrity.digest(self.chain_key, last["prev_hash"], last) != last["row_hash"]:
+                    raise WrongHashKey(_WRONG_KEY)
+                tx.sql.execute("INSERT INTO deployment (name, value) VALUES ('hash_key_fingerprint', ?)", [mine])
+            elif not hmac.compare_digest(str(row["value"]), mine):
+                raise WrongHashKey(_WRONG_KEY)
 
     def rotate_keys(self) -> tuple[int, int]:
         """Re-encrypt every live identifier that an old data key sealed under the current one; (re-encrypted,

@@ -25,6 +25,12 @@ def chain_key(hash_key: str) -> bytes:
     return hmac.new(hash_key.encode(), b"gong-erase audit chain v1", hashlib.sha256).digest()
 
 
+def fingerprint(chain: bytes) -> str:
+    """What the database keeps to recognise its hash key: an HMAC of a fixed label under the chain key, which says
+    nothing about the key itself."""
+    return hmac.new(chain, b"gong-erase hash key fingerprint v1", hashlib.sha256).hexdigest()
+
+
 def identifier_hash(key: str, kind: TargetKind, identifier: str) -> str:
     """HMAC-SHA256 of the E.164 number or the lower-cased address.
 
