@@ -7,12 +7,9 @@ import sys
 from pathlib import Path
 
 from dotenv import load_dotenv
-from slack_sdk import WebClient
 
-from .adapters.slack import Slack
 from .config import Settings
-from .domain.workspace import Installation
-from .errors import ConfigError, SlackError
+from .errors import ConfigError
 
 HELP = "Set them in the environment (or in a .env file in this folder); README.md lists every variable."
 
@@ -34,50 +31,49 @@ def configure_logging(level: str) -> None:
     # Bolt logs whole request bodies when a signature is bad.
     for noisy in ("httpx", "httpcore", "slack_sdk", "slack_bolt", "urllib3", "waitress"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-def check_slack_token(settings: Settings) -> tuple[str | None, Installation | None]:
-    """auth.test once before serving: a wrong token is a one-line error now, not a failure per click; a right one
-    says where the bot is installed (requests from anywhere else are refused)."""
-    slack = Slack(WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10))
-    try:
-        installation = slack.installation()
-    except SlackError as exc:
-        if exc.code == "connection_error":
-            logging.getLogger("bot").warning("could not reach Slack to check the token; starting anyway")
-            return None, None
-        return f"SLACK_BOT_TOKEN was refused by Slack ({exc.code}): copy the Bot User OAuth Token again", None
-    logging.getLogger("bot").info("Slack token is for team %s (app %s)", installation.team_id,
-                                  installation.app_id or "unknown")  # fmt: skip
-    return None, installation
+    # slack_sdk logs an ERROR with a traceback-like text for each failed send; the adapter turns the failure into a
+    # SlackError that the bot reports itself, in its own words, once.
+    logging.getLogger("slack_sdk.web.base_client").setLevel(logging.CRITICAL)
 
 
 def main(argv: list[str]) -> int:
-    """`python -m bot` serves; `python -m bot audit …` answers an auditor. Exit 2 on a configuration problem."""
+    """`python -m bot` serves; `check` runs every check; `audit …` answers an auditor. Exit 2 on a configuration
+    problem (one line each, never a traceback)."""
     read_dotenv()
     if argv[:1] in (["audit"], ["keys"], ["db"]):
         from . import cli
 
         return cli.main(argv)
+    checking = argv[:1] == ["check"]
     try:
         settings = Settings.from_env()
     except ConfigError as exc:
-        print("gong-erase-bot cannot start:", file=sys.stderr)
+        print("✗ settings:" if checking else "gong-erase-bot cannot start:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  - {problem}", file=sys.stderr)
         print(HELP, file=sys.stderr)
-        return 2
+        return 1 if checking else 2
     configure_logging(settings.log_level)
-    refused, installation = check_slack_token(settings)
+    from . import doctor
+    from .app import with_hash_key
+
+    settings = with_hash_key(settings, quiet=checking)
+    if checking:
+        return doctor.check(settings, print)
+    refused, installation = doctor.preflight(settings, wait=settings.startup_wait)
     if refused:
-        print(f"gong-erase-bot cannot start: {refused}", file=sys.stderr)
+        print(f"gong-erase-bot cannot start: {refused.what}: {refused.todo}", file=sys.stderr)
         return 2
     from . import server
 
-    if settings.socket_mode:
-        server.serve_socket_mode(settings, installation)
-    else:
-        server.serve_http(settings, installation)
+    try:
+        if settings.socket_mode:
+            server.serve_socket_mode(settings, installation)
+        else:
+            server.serve_http(settings, installation)
+    except server.CannotServe as exc:
+        print(f"gong-erase-bot cannot start: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

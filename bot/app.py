@@ -40,7 +40,7 @@ from .service.queries import Queries
 from .service.workspace import WorkspaceGuard
 from .worker import Worker, process_identity
 
-__all__ = ["Bot", "bootstrap"]
+__all__ = ["Bot", "bootstrap", "with_hash_key"]
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def bootstrap(
 
     `installation` is where the bot token belongs, when the caller already asked Slack (else asked when needed);
     `clock` defaults to the one every process of the deployment agrees on (the database's, on Postgres)."""
-    settings = _with_hash_key(settings)
+    settings = with_hash_key(settings)
     schedule = Schedule(remind_after=settings.remind_after, verify_after=settings.verify_after)
     store = Store(settings.storage.location, hash_key=settings.hash_key, schedule=schedule,
                   pool_size=settings.storage.pool_size, cipher=cipher_for(settings.storage))  # fmt: skip
@@ -174,11 +174,11 @@ def _ignore_token_skipped(record: logging.LogRecord) -> bool:
     return "`token` will be unused" not in record.getMessage()
 
 
-def _with_hash_key(settings: Settings) -> Settings:
+def with_hash_key(settings: Settings, *, quiet: bool = False) -> Settings:
     """Outside production a missing GONG_ERASE_HASH_KEY is made once, in a file beside the database."""
     if settings.hash_key:
         return settings
-    log.warning(
+    (log.debug if quiet else log.warning)(
         "GONG_ERASE_HASH_KEY is not set: using the development key in %s.hashkey. Set GONG_ERASE_ENV=production "
         "and GONG_ERASE_HASH_KEY for a real deployment (see README).", settings.db_path,
     )  # fmt: skip

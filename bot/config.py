@@ -46,6 +46,7 @@ class Settings:
     gong_retry_after_cap: float = 300.0
     job_lease: float = 15.0  # renewed every third of it while a job runs; a dead holder's job waits at most this
     poll_interval: float = 1.0
+    startup_wait: float = 60.0  # seconds an unreachable Slack is asked again at start-up before giving up
     log_level: str = "INFO"
     verify_after: tuple[float, ...] = (6 * 3600.0, 24 * 3600.0, 72 * 3600.0)  # seconds after Gong accepted
     remind_after: float = 3600.0  # 0 disables reminders
@@ -131,6 +132,7 @@ class Settings:
             gong_retry_after_cap=env.number("GONG_RETRY_AFTER_CAP", 300.0, minimum=1.0),
             job_lease=env.number("GONG_ERASE_JOB_LEASE", 15.0, minimum=3.0),
             poll_interval=env.number("GONG_ERASE_POLL_INTERVAL", 1.0, minimum=0.01),
+            startup_wait=env.number("GONG_ERASE_STARTUP_WAIT", 60.0, minimum=0.0),
             log_level=(env.text("LOG_LEVEL") or "INFO").upper(),
             verify_after=env.durations("GONG_ERASE_VERIFY_AFTER", (6 * 3600.0, 24 * 3600.0, 72 * 3600.0)),
             remind_after=env.duration("GONG_ERASE_REMIND_AFTER", 3600.0),

@@ -27,7 +27,7 @@ from .config import Settings
 from .domain.workspace import Installation
 from .web import MAX_BODY, make_wsgi
 
-__all__ = ["WAITRESS", "GunicornServer", "WaitressWorker", "serve_http", "serve_socket_mode"]
+__all__ = ["WAITRESS", "CannotServe", "GunicornServer", "WaitressWorker", "serve_http", "serve_socket_mode"]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,10 @@ WAITRESS: dict[str, Any] = {
     "max_request_body_size": MAX_BODY,
     "ident": "gong-erase-bot",
 }
+
+
+class CannotServe(Exception):
+    """Serving could not begin (Socket Mode could not connect); the message is one line for the admin."""
 
 
 class WaitressWorker(GunicornWorker):  # type: ignore[misc]
@@ -127,7 +131,12 @@ def serve_socket_mode(settings: Settings, installation: Installation | None = No
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    handler.connect()  # type: ignore[no-untyped-call]
+    try:
+        handler.connect()  # type: ignore[no-untyped-call]
+    except Exception as exc:  # slack_sdk raises its own errors, or the socket library's
+        bot.close(SHUTDOWN_GRACE)
+        raise CannotServe(f"Socket Mode could not connect to Slack ({type(exc).__name__}): check that WebSocket "
+                          "connections to wss-primary.slack.com are allowed from this host") from None  # fmt: skip
     log.info("connected to Slack in Socket Mode")
     stop.wait()
     log.info("shutting down")

@@ -21,6 +21,7 @@ BACKENDS = ["sqlite", "postgres"]
 def fake_slack() -> Iterator[FakeSlack]:
     slack = FakeSlack().start()
     slack.groups["SPRIVACY"] = ["UGROUPMEMBER"]
+    slack.users |= {"UREQUESTER", "UAPPROVER1", "UAPPROVER2", "UGROUPMEMBER", "UOUTSIDER"}
     yield slack
     slack.stop()
 

@@ -74,6 +74,33 @@ class Slack:
             app_id=str(response.get("app_id") or ""),
         )
 
+    def user_exists(self, user_id: str) -> bool:
+        """users.info: whether the workspace has this user (SlackError when Slack cannot say)."""
+        try:
+            call_api(lambda: self.client.users_info(user=user_id))
+        except SlackError as exc:
+            if exc.code in {"user_not_found", "users_not_found"}:
+                return False
+            raise
+        return True
+
+    def user_groups(self) -> dict[str, tuple[str, int]]:
+        """usergroups.list: every enabled user group's ID → (handle, member count)."""
+        response = call_api(lambda: self.client.usergroups_list(include_count=True))
+        return {str(g["id"]): (str(g.get("handle") or ""), int(g.get("user_count") or 0))
+                for g in response.get("usergroups") or []}  # fmt: skip
+
+    def channel(self, channel_id: str) -> tuple[str, bool] | None:
+        """conversations.info: (name, whether the bot is a member), or None when there is no such channel."""
+        try:
+            response = call_api(lambda: self.client.conversations_info(channel=channel_id))
+        except SlackError as exc:
+            if exc.code == "channel_not_found":
+                return None
+            raise
+        channel = response.get("channel") or {}
+        return str(channel.get("name") or channel_id), bool(channel.get("is_member"))
+
     def group_members(self, group_id: str) -> frozenset[str]:
         """usergroups.users.list: who is in a user group now."""
         response = call_api(lambda: self.client.usergroups_users_list(usergroup=group_id))

@@ -47,6 +47,16 @@ class Call:
     error: str | None
 
 
+_SCOPES = {  # a method and the scopes any one of which lets a bot token call it
+    "chat.postMessage": {"chat:write"},
+    "chat.update": {"chat:write"},
+    "users.info": {"users:read"},
+    "usergroups.list": {"usergroups:read"},
+    "usergroups.users.list": {"usergroups:read"},
+    "conversations.info": {"channels:read", "groups:read"},
+}
+
+
 class FakeSlack:
     """State of one fake workspace: channels the bot is in, user groups, messages, response_urls."""
 
@@ -56,6 +66,10 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.messages: dict[tuple[str, str], Message] = {}
         self.groups: dict[str, list[str]] = {}
+        self.users: set[str] = set()  # who exists in the workspace (users.info)
+        self.paid_plan = True  # user groups exist only on paid plans: otherwise usergroups.* refuse
+        # OAuth scopes the bot token was granted: methods that need another answer missing_scope, as Slack does
+        self.scopes = {"commands", "chat:write", "usergroups:read", "users:read", "channels:read", "groups:read"}
         self.not_in: set[str] = set()  # channels the bot is not a member of
         self.deleted: set[str] = set()  # channels that no longer exist
         self.homes: dict[str, list[dict[str, Any]]] = {}  # user → every Home tab view published, in order
@@ -156,6 +170,11 @@ class FakeSlack:
             return 200, {"ok": True, "url": self.socket_url}, {}
         if token != self.token:
             return 200, {"ok": False, "error": "invalid_auth"}, {}
+        needed = _SCOPES.get(method, set())
+        if needed and not needed & self.scopes:
+            return 200, {"ok": False, "error": "missing_scope", "needed": ",".join(sorted(needed))}, {}
+        if method.startswith("usergroups.") and not self.paid_plan:
+            return 200, {"ok": False, "error": "plan_upgrade_required"}, {}
         queued = self.failures.get(method)
         if queued:
             status, error, extra = queued.pop(0)
@@ -236,6 +255,29 @@ class FakeSlack:
         with self.lock:
             views = self.homes.get(user)
             return views[-1] if views else None
+
+    def api_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = args.get("user")
+        if user not in self.users:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "user": {"id": user, "name": str(user).lower(), "deleted": False}}
+
+    def api_usergroups_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        counted = str(args.get("include_count", "")).lower() in {"1", "true"}
+        return {"ok": True, "usergroups": [
+            {"id": group, "handle": group.lower(), "name": group.title(), "is_usergroup": True,
+             **({"user_count": str(len(members))} if counted else {})}
+            for group, members in self.groups.items()
+        ]}  # fmt: skip
+
+    def api_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel") or "")
+        if channel in self.deleted or channel[:1] not in {"C", "G"}:
+            return {"ok": False, "error": "channel_not_found"}
+        return {
+            "ok": True,
+            "channel": {"id": channel, "name": channel.lower(), "is_member": channel not in self.not_in},
+        }
 
     def api_usergroups_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
         group = args.get("usergroup")
