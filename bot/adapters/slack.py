@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -18,6 +19,7 @@ from ..errors import SlackError
 __all__ = ["ApproverGroups", "Slack", "call_api"]
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 _ERROR_CODE = re.compile(r"[a-z0-9_]{1,64}")
 
 
@@ -126,20 +128,53 @@ def call_api(request: Callable[[], T]) -> T:
         raise SlackError(f"Slack unreachable ({type(exc).__name__})", "connection_error") from None
 
 
+# Slack's answers meaning a group cannot be read now or later: a stale ID, a free plan, a scope not granted
+_UNREADABLE = frozenset({"no_such_subteam", "subteam_not_found", "invalid_usergroup", "plan_upgrade_required",
+                         "paid_teams_only", "missing_scope"})  # fmt: skip
+
+
 class ApproverGroups:
-    """Which configured approver groups a user belongs to, from usergroups.users.list, cached briefly."""
+    """Which configured approver groups a user belongs to, from usergroups.users.list, cached briefly.
+
+    A group Slack says it cannot read (a stale ID, a free plan) is skipped, logged once, and listed in
+    `unreadable`: one bad ID must not stop the members of every other group from approving."""
 
     def __init__(self, slack: Slack, groups: Iterable[str], ttl: float = 60.0) -> None:
         self.slack = slack
         self.groups = tuple(sorted(groups))
         self.ttl = ttl
         self._cache: dict[str, tuple[float, frozenset[str]]] = {}
+        self._unreadable: dict[str, str] = {}  # group → Slack's error code
         self._lock = threading.Lock()
 
+    @property
+    def unreadable(self) -> dict[str, str]:
+        """Configured groups Slack last refused to read, with its error code."""
+        with self._lock:
+            return dict(self._unreadable)
+
     def groups_of(self, user_id: str, *, fresh: bool = False) -> frozenset[str]:
-        """The configured approver groups `user_id` belongs to; SlackError when Slack cannot say. `fresh` asks
-        Slack now: a decision must not rest on a membership that has since been taken away."""
-        return frozenset(group for group in self.groups if user_id in self._members(group, fresh))
+        """The configured approver groups `user_id` belongs to. `fresh` asks Slack now: a decision must not rest
+        on a membership that has since been taken away. SlackError only when a group could not be read for a
+        passing reason (Slack down, rate-limited) and no other group has the user."""
+        found, passing = set(), None
+        for group in self.groups:
+            try:
+                if user_id in self._members(group, fresh):
+                    found.add(group)
+            except SlackError as exc:
+                if exc.code not in _UNREADABLE:
+                    passing = exc
+                    continue
+                with self._lock:
+                    first = group not in self._unreadable
+                    self._unreadable[group] = exc.code
+                if first:
+                    log.warning("approver group %s cannot be read (%s): skipped; fix GONG_ERASE_APPROVERS "
+                                "(python -m bot check)", group, exc.code)  # fmt: skip
+        if passing is not None and not found:
+            raise passing
+        return frozenset(found)
 
     def _members(self, group: str, fresh: bool) -> frozenset[str]:
         now = time.monotonic()
@@ -150,4 +185,5 @@ class ApproverGroups:
         members = self.slack.group_members(group)
         with self._lock:
             self._cache[group] = (now, members)
+            self._unreadable.pop(group, None)
         return members

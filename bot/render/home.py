@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..domain.approval import ApprovalPolicy
 from ..domain.request import ErasureRequest
-from .blocks import button, context, header, section, slack_date, user
+from .blocks import button, context, escape, header, section, slack_date, user
 from .words import STATE_LINES, approve_button, describe_holdings, due_text, reason_text
 
 __all__ = ["home_view"]
@@ -23,13 +24,20 @@ def home_view(
     policy: ApprovalPolicy,
     now: float,
     notice: str | None = None,
+    unreadable: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """`pending` is None for people who are not approvers: they see only their own requests."""
+    """`pending` is None for people who are not approvers: they see only their own requests. `unreadable`:
+    approver groups Slack would not read, shown to approvers so that someone fixes the setting."""
     blocks: list[dict[str, Any]] = [
         header("Gong erase requests"),
     ]
     if notice:
         blocks.append(section(notice[:3000]))
+    if unreadable:
+        broken = ", ".join(f"`{escape(group)}` ({escape(code)})" for group, code in sorted(unreadable.items())[:10])
+        blocks.append(context(f":warning: Approver group(s) {broken} cannot be read, so their members cannot approve "
+                              "until an admin fixes GONG_ERASE_APPROVERS (`python -m bot check` says how). Everyone "
+                              "else listed can."))  # fmt: skip
     if pending is not None:
         blocks.append(
             section(f"*Waiting for approval* ({len(pending)})" if pending else "*Nothing waits for approval.*")

@@ -30,7 +30,9 @@ class Home:
         """Build and publish `user_id`'s tab, with `notice` on top (the answer to a click made in the tab)."""
         try:
             mine, pending = self.queries.overview(user_id, limit=HOME_LIMIT)
-            view = home_view(user_id, mine, pending, policy=self.queries.policy, now=self.clock(), notice=notice)
+            unreadable = self.queries.directory.unreadable if pending is not None else {}
+            view = home_view(user_id, mine, pending, policy=self.queries.policy, now=self.clock(), notice=notice,
+                             unreadable=unreadable)  # fmt: skip
             self.slack.publish_home(user_id, view)
         except SlackError as exc:
             log.warning("could not publish the Home tab for %s (%s)", user_id, exc.code)

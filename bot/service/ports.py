@@ -77,3 +77,8 @@ class Directory(Protocol):
     def groups_of(self, user_id: str, *, fresh: bool = False) -> frozenset[str]:
         """The configured approver groups `user_id` is in (`fresh`: asked of Slack now, not from a cache)."""
         ...
+
+    @property
+    def unreadable(self) -> dict[str, str]:
+        """Configured groups Slack refuses to read (a stale ID, a free plan), with its error code."""
+        ...

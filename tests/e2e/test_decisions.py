@@ -172,3 +172,25 @@ def test_a_member_removed_from_the_approver_group_cannot_approve_a_moment_later(
     refusal = fake_slack.wait_for(lambda: fake_slack.responded(url), what="the refusal")[0]
     assert "Only the configured approvers" in all_text(refusal["blocks"])
     assert request_state(bot, request_id) == "pending" and fake_gong.calls_for(e164) == []
+
+
+def test_a_stale_group_id_is_skipped_and_a_real_member_still_approves(
+    start_bot: BotFactory, fake_slack: FakeSlack, fake_gong: FakeGong
+) -> None:
+    """GONG_ERASE_APPROVERS naming a group Slack no longer has (no_such_subteam) used to block every group
+    approval; now that group is skipped (one warning in the log, however many clicks), a member of the working
+    group approves, an outsider's refusal names who can approve, and approvers see the problem on the Home tab."""
+    bot = start_bot(GONG_ERASE_APPROVERS=f"{APPROVER} SPRIVACY SBAD")
+    user = SignedSlack(bot.url, fake_slack)
+    typed, e164 = fresh_number()
+    parent = submit_request(user, typed)
+    request_id = button_value(parent.blocks, "erase_approve")
+    _, url = user.click("erase_approve", request_id, OUTSIDER, message_ts=parent.ts)
+    refusal = all_text(fake_slack.wait_for(lambda: fake_slack.responded(url), what="the refusal")[0]["blocks"])
+    assert "Only the configured approvers" in refusal and f"<@{APPROVER}>" in refusal
+    user.click("erase_approve", request_id, GROUP_MEMBER, message_ts=parent.ts)
+    assert [c.status for c in fake_gong.wait_for_calls(e164, 1)] == [200]
+    fake_slack.wait_for(lambda: fake_slack.thread(CHANNEL, parent.ts), what="the outcome")
+    assert bot.logs().count("approver group SBAD cannot be read (no_such_subteam)") == 1
+    home = user.open_home(APPROVER)
+    assert "`SBAD` (no_such_subteam) cannot be read" in all_text(home["blocks"])
