@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -54,6 +56,8 @@ def main(argv: list[str]) -> int:
         print(HELP, file=sys.stderr)
         return 1 if checking else 2
     configure_logging(settings.log_level)
+    if not checking:
+        prepare_metrics()
     from . import doctor
     from .app import with_hash_key
 
@@ -75,6 +79,18 @@ def main(argv: list[str]) -> int:
         print(f"gong-erase-bot cannot start: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def prepare_metrics() -> None:
+    """Before prometheus_client is first imported: the folder where every gunicorn process writes its counts
+    (multiprocess mode), emptied, or made afresh when PROMETHEUS_MULTIPROC_DIR is not set."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="gong-erase-metrics-")
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    for stale in Path(folder).glob("*.db"):  # counts of an earlier run would be summed with this one's
+        stale.unlink()
 
 
 def run() -> None:

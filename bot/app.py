@@ -22,6 +22,7 @@ from .adapters.budget import GongBudget
 from .adapters.cipher import cipher_for
 from .adapters.gong import GongClient
 from .adapters.keys import development_key
+from .adapters.metrics import DeploymentState, exposition
 from .adapters.slack import ApproverGroups, Slack
 from .adapters.store import Store
 from .config import Settings
@@ -30,6 +31,7 @@ from .domain.budget import Pace
 from .domain.jobs import RetryPolicy
 from .domain.request import Schedule
 from .domain.workspace import Installation
+from .errors import StoreError
 from .service import Services
 from .service.audit import Checkpoints
 from .service.decisions import Decisions, RequestRules
@@ -80,6 +82,19 @@ class Bot:
     store: Store
     gong: GongClient
     after_ack: AfterAck
+    state: DeploymentState
+
+    def trouble(self) -> str | None:
+        """What /healthz reports: the database does not answer, or the worker is not working; None when well."""
+        try:
+            self.store.database.ping(timeout=2.0)
+        except StoreError as exc:
+            return f"the database does not answer ({exc})"
+        return self.worker.trouble()
+
+    def metrics(self) -> bytes:
+        """What /metrics reports (see adapters.metrics)."""
+        return exposition(self.state)
 
     def close(self, grace: float = 20.0) -> None:
         """Stop the worker (running jobs get `grace` seconds), then close the connections this process holds."""
@@ -142,7 +157,8 @@ def bootstrap(
     worker = Worker(ctx, doorbell=doorbell, lease=settings.job_lease, poll_interval=settings.poll_interval,
                     chores=chores, identity=identity)  # fmt: skip
     app = _bolt_app(settings, slack_client, services)
-    return Bot(app=app, services=services, worker=worker, store=store, gong=gong, after_ack=after_ack)
+    state = DeploymentState(store, settings.gong_daily_limit, clock)
+    return Bot(app=app, services=services, worker=worker, store=store, gong=gong, after_ack=after_ack, state=state)
 
 
 def _bolt_app(settings: Settings, client: WebClient, services: Services) -> App:

@@ -36,6 +36,7 @@ class Settings:
     request_ttl: int = 86400
     storage: Storage = field(default_factory=lambda: Storage("gong-erase.db"))  # the database and its keys
     port: int = 3000
+    port_set: bool = False  # PORT was given: in Socket Mode, /healthz and /metrics are served on it
     web_concurrency: int = DEFAULT_WEB_CONCURRENCY
     gong_rate_per_second: int = 3
     gong_daily_limit: int = 10000
@@ -122,6 +123,7 @@ class Settings:
             channels=env.channels("GONG_ERASE_CHANNELS"),
             request_ttl=env.integer("GONG_ERASE_REQUEST_TTL", 86400, minimum=1),
             port=env.integer("PORT", 3000, minimum=1, maximum=65535),
+            port_set=bool(env.text("PORT")),
             web_concurrency=env.integer("WEB_CONCURRENCY", DEFAULT_WEB_CONCURRENCY, minimum=1, maximum=64),
             gong_rate_per_second=env.integer("GONG_RATE_PER_SECOND", 3, minimum=1),
             gong_daily_limit=env.integer("GONG_DAILY_LIMIT", 10000, minimum=1),

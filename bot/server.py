@@ -22,10 +22,11 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.workers.base import Worker as GunicornWorker
 from waitress.server import create_server
 
+from .adapters.metrics import forget_process
 from .app import Bot, bootstrap
 from .config import Settings
 from .domain.workspace import Installation
-from .web import MAX_BODY, make_wsgi
+from .web import MAX_BODY, make_status_wsgi, make_wsgi
 
 __all__ = ["WAITRESS", "CannotServe", "GunicornServer", "WaitressWorker", "serve_http", "serve_socket_mode"]
 
@@ -89,6 +90,7 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
             "errorlog": "-",
             "loglevel": self.settings.log_level.lower(),
             "worker_exit": self._worker_exit,
+            "child_exit": lambda server, worker: forget_process(worker.pid),
             # Objects the master imported stay shared with the workers only while nothing writes to their pages;
             # the cyclic GC writes to every object it scans, so the master hands them over frozen.
             "pre_fork": lambda server, worker: gc.freeze(),
@@ -104,7 +106,8 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         sys.setswitchinterval(SWITCH_INTERVAL)
         self.bot = bootstrap(self.settings, installation=self.installation)
         self.bot.worker.start()
-        return make_wsgi(self.bot.app, self.settings.slack_signing_secret)
+        return make_wsgi(self.bot.app, self.settings.slack_signing_secret, trouble=self.bot.trouble,
+                         metrics=self.bot.metrics)  # fmt: skip
 
     def _worker_exit(self, server: Any, worker: Any) -> None:
         if self.bot is not None:
@@ -124,6 +127,11 @@ def serve_socket_mode(settings: Settings, installation: Installation | None = No
     bot = bootstrap(settings, installation=installation)
     bot.worker.start()
     handler = SocketModeHandler(bot.app, settings.slack_app_token)
+    if settings.port_set:  # for the platform's health checks and Prometheus; Slack itself needs no port here
+        status = create_server(make_status_wsgi(bot.trouble, bot.metrics), port=settings.port, threads=2,
+                               host="0.0.0.0", ident="gong-erase-bot")  # noqa: S104 (as HTTP mode: probes come from outside)  # fmt: skip
+        threading.Thread(target=status.run, name="status-server", daemon=True).start()
+        log.info("serving /healthz and /metrics on port %d", settings.port)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: Any) -> None:

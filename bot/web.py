@@ -21,10 +21,11 @@ from urllib.parse import parse_qs
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-__all__ = ["MAX_BODY", "SIGNATURE_WINDOW", "make_wsgi", "malformed", "signature_ok"]
+__all__ = ["MAX_BODY", "SIGNATURE_WINDOW", "make_status_wsgi", "make_wsgi", "malformed", "plain", "signature_ok"]
 
 log = logging.getLogger(__name__)
 
+METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"  # Prometheus's text format
 MAX_BODY = 1024 * 1024
 SIGNATURE_WINDOW = 300  # seconds a signed request stays acceptable (Slack's own recommendation)
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")  # ASCII digits only: str.isdigit() also accepts '²' and '٣'
@@ -71,22 +72,54 @@ def malformed(content_type: str, body: bytes) -> str | None:
     return "the form is neither a command nor an interaction"
 
 
-def make_wsgi(
-    app: App, signing_secret: str, *, clock: Callable[[], float] = time.time
-) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
-    """/healthz, and /slack/events for Bolt once the Slack signature and the body's shape have been checked."""
-    bolt = SlackRequestHandler(app)
+def plain(start_response: StartResponse, status: str, text: str | bytes, content_type: str = "") -> list[bytes]:
+    """A whole response: status, type and length, and the body (plain UTF-8 text unless `content_type` says)."""
+    body = text.encode() if isinstance(text, str) else text
+    kind = content_type or "text/plain; charset=utf-8"
+    start_response(status, [("Content-Type", kind), ("Content-Length", str(len(body)))])
+    return [body]
 
-    def plain(start_response: StartResponse, status: str, text: str) -> list[bytes]:
-        body = text.encode()
-        start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))])
-        return [body]
+
+def make_status_wsgi(
+    trouble: Callable[[], str | None], metrics: Callable[[], bytes]
+) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+    """/healthz (200, or 503 with the reason: the database or the worker) and /metrics (Prometheus)."""
+
+    def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path not in {"/healthz", "/metrics"}:
+            return plain(start_response, "404 Not Found", "not found\n")
+        if environ.get("REQUEST_METHOD", "GET") not in {"GET", "HEAD"}:
+            return plain(start_response, "405 Method Not Allowed", "GET only\n")
+        if path == "/healthz":
+            problem = trouble()
+            if problem:
+                log.warning("unhealthy: %s", problem)
+                return plain(start_response, "503 Service Unavailable", f"unhealthy: {problem}\n")
+            return plain(start_response, "200 OK", "ok\n")
+        return plain(start_response, "200 OK", metrics(), METRICS_TYPE)
+
+    return application
+
+
+def make_wsgi(
+    app: App,
+    signing_secret: str,
+    *,
+    clock: Callable[[], float] = time.time,
+    trouble: Callable[[], str | None] = lambda: None,
+    metrics: Callable[[], bytes] = lambda: b"",
+) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+    """/healthz and /metrics, and /slack/events for Bolt once the Slack signature and the body's shape have been
+    checked."""
+    bolt = SlackRequestHandler(app)
+    status = make_status_wsgi(trouble, metrics)
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
-        if path == "/healthz" and method in {"GET", "HEAD"}:
-            return plain(start_response, "200 OK", "ok\n")
+        if path in {"/healthz", "/metrics"}:
+            return status(environ, start_response)
         if path != "/slack/events":
             return plain(start_response, "404 Not Found", "not found\n")
         if method != "POST":

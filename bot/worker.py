@@ -79,9 +79,11 @@ class Worker:
         self._helpers: list[threading.Thread] = []  # the housekeeper and the heartbeat
         self._running: dict[int, Job] = {}  # the jobs this process's threads are running, by id
         self._running_lock = threading.Lock()
+        self._last_round = 0.0  # monotonic time the housekeeper last finished its chores (the heartbeat)
 
     def start(self, threads: int = 4) -> None:
         """Start claiming on `threads` threads, and one more thread for the chores."""
+        self._last_round = time.monotonic()
         for index in range(threads):
             thread = threading.Thread(target=self._loop, args=(f"{self.identity}/{index}",), daemon=True)
             thread.name = f"erase-worker-{index}"
@@ -100,9 +102,25 @@ class Worker:
         deadline = time.monotonic() + timeout
         for thread in [*self._threads, *self._helpers]:
             thread.join(max(0.0, deadline - time.monotonic()))
-        for index in range(len(self._threads)):
-            self.ctx.store.release(f"{self.identity}/{index}", self.ctx.clock())
+        try:
+            for index in range(len(self._threads)):
+                self.ctx.store.release(f"{self.identity}/{index}", self.ctx.clock())
+        except StoreError as exc:  # a shutdown must finish: what is not handed back expires within one lease
+            log.warning("could not hand back the jobs' leases (%s); they expire within %.0f s", exc, self.lease)
         self._threads.clear()
+
+    def trouble(self) -> str | None:
+        """Why this worker cannot be trusted to run jobs, or None: stopped, a thread gone, or the housekeeper's
+        round (which reads and writes the database every second) not done for a while — a hung database or a
+        stuck process."""
+        if not self._threads or self.ctx.stopping.is_set():
+            return "the job worker is stopped"
+        if not all(thread.is_alive() for thread in [*self._threads, *self._helpers]):
+            return "a job worker thread has died"
+        silent = time.monotonic() - self._last_round
+        if silent > max(30.0, 10 * self.poll_interval):
+            return f"the job worker's heartbeat is {silent:.0f} s old"
+        return None
 
     def run_once(self, owner: str) -> bool:
         """Claim and run one due job; False when nothing is due."""
@@ -182,6 +200,7 @@ class Worker:
                         chore()
                     except Exception:
                         log.exception("housekeeping (%s) failed; trying again shortly", getattr(chore, "__name__", "?"))
+                self._last_round = time.monotonic()
         finally:
             self.ctx.store.close()
 

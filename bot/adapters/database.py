@@ -95,6 +95,10 @@ class Database(Protocol):
         """Single statements outside any transaction (each sees the latest commit)."""
         ...
 
+    def ping(self, timeout: float) -> None:
+        """One trivial query, waiting at most about `timeout` seconds for a connection; StoreError if it fails."""
+        ...
+
     def snapshot(self) -> AbstractContextManager[None]:
         """Reads in this thread see one moment of the database until the block ends."""
         ...

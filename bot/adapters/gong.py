@@ -15,6 +15,7 @@ from ..domain.holdings import from_gong
 from ..domain.phones import mask_any_number
 from ..domain.target import TargetKind, redact
 from ..errors import GongRateLimited, GongRejected, GongUnavailable
+from .metrics import gong_answered
 
 __all__ = ["ERASE_EMAIL_PATH", "ERASE_PHONE_PATH", "GongClient", "parse_retry_after"]
 
@@ -89,16 +90,20 @@ class GongClient:
     def _send(self, method: str, path: str, params: dict[str, str]) -> tuple[httpx.Response, int]:
         started = time.monotonic()
         log.debug("%s %s sent at %.3f", method, path, time.time())  # never the query: it carries the identifier
+        endpoint = "erase" if method == "POST" else "lookup"
         try:
             response = self._http.request(method, path, params=params)
         except httpx.TimeoutException as exc:
             # Errors from httpx carry the request, and so the URL with the identifier: keep only their kind.
+            gong_answered(endpoint, "timeout")
             raise GongUnavailable(f"Gong did not answer in time ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
+            gong_answered(endpoint, "unreachable")
             raise GongUnavailable(f"Could not reach Gong ({type(exc).__name__})") from None
         self._last_answer = time.monotonic()
         elapsed_ms = int((self._last_answer - started) * 1000)
         status = response.status_code
+        gong_answered(endpoint, str(status))
         if 200 <= status < 300:
             return response, elapsed_ms
         request_id, errors = _error_body(response)

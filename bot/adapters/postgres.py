@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 WRITE_LOCK = 0x67_65_72_61_73_65  # "gerase": the one advisory lock every write transaction takes first
 MIGRATION_LOCK = WRITE_LOCK + 1
+POOL_WAIT = 10.0  # seconds a thread waits for a free connection (or the server) before StoreBusy-like failure
 SESSION = {
     "lock_timeout": "30s",  # a writer waits this long for the write lock, then StoreBusy (as SQLite's busy timeout)
     "idle_in_transaction_session_timeout": "60s",  # a process hung inside a transaction lets the others go
@@ -178,9 +179,12 @@ class PostgresDatabase:
         self.where = redacted(self.url)
         self.wal_dirty = threading.Event()  # never set: nothing is written in clear to begin with
         self._local = threading.local()
+        # Each connection is checked as it leaves the pool (one empty round trip): after a restart or failover of
+        # the server, the pooled connections are all dead, and without the check each would fail one request.
         self._pool = ConnectionPool(
-            self.url, min_size=1, max_size=pool_size, timeout=30.0, open=False, name="gong-erase",
+            self.url, min_size=1, max_size=pool_size, timeout=POOL_WAIT, open=False, name="gong-erase",
             kwargs={"autocommit": True, "row_factory": dict_row}, configure=_configure,
+            check=ConnectionPool.check_connection,
         )  # fmt: skip
         try:
             self._pool.open(wait=True, timeout=30.0)
@@ -196,6 +200,15 @@ class PostgresDatabase:
             return
         with _translated(), self._pool.connection() as conn:
             yield conn
+
+    def ping(self, timeout: float) -> None:
+        """SELECT 1 on a connection borrowed for at most `timeout` seconds: a health check must not wait out the
+        pool's own timeout."""
+        try:
+            with _translated(), self._pool.connection(timeout=timeout) as conn:
+                conn.execute("SELECT 1")
+        except PoolTimeout:
+            raise StoreError(f"no connection to Postgres within {timeout:.0f} s") from None
 
     def reader(self) -> PostgresSql | _PooledReader:
         """Single statements; inside a snapshot, on the snapshot's connection."""

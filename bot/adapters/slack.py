@@ -15,6 +15,7 @@ from slack_sdk.webhook import WebhookClient
 
 from ..domain.workspace import Installation
 from ..errors import SlackError
+from .metrics import slack_failed
 
 __all__ = ["ApproverGroups", "Slack", "call_api"]
 
@@ -118,6 +119,7 @@ def call_api(request: Callable[[], T]) -> T:
         code = str(data.get("error") or "")
         if not _ERROR_CODE.fullmatch(code):  # e.g. slack_sdk's "Received a response in a non-JSON format: <html>…"
             code = f"http_{exc.response.status_code}"
+        slack_failed(code)
         retry_after = exc.response.headers.get("Retry-After") if exc.response.headers else None
         raise SlackError(
             f"Slack refused the call: {code}",
@@ -125,6 +127,7 @@ def call_api(request: Callable[[], T]) -> T:
             retry_after=float(retry_after) if retry_after and str(retry_after).isdigit() else None,
         ) from None
     except (SlackClientError, OSError) as exc:
+        slack_failed("connection_error")
         raise SlackError(f"Slack unreachable ({type(exc).__name__})", "connection_error") from None
 
 

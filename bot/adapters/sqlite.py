@@ -100,6 +100,10 @@ class SqliteDatabase:
             self._local.db = db
         return db
 
+    def ping(self, timeout: float) -> None:
+        """SELECT 1 on this thread's connection (a file this process holds open; `timeout` has nothing to wait)."""
+        self.reader().one("SELECT 1 AS ok")
+
     def reader(self) -> SqliteSql:
         """Single statements outside any transaction (each sees the latest commit)."""
         return SqliteSql(self._connection())

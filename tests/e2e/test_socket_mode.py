@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.fakes.gong import FakeGong
@@ -63,6 +64,10 @@ def test_socket_mode_runs_the_whole_flow_and_stops_on_sigterm(
     proc = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         socket.wait_connected()
+        status = f"http://127.0.0.1:{env['PORT']}"  # PORT set: the platform's probes and Prometheus reach the bot
+        assert httpx.get(status + "/healthz", timeout=10).text == "ok\n"
+        assert "gong_erase_requests" in httpx.get(status + "/metrics", timeout=10).text
+        assert httpx.post(status + "/slack/events", timeout=10).status_code == 404  # Slack comes by the socket
         typed, e164 = fresh_number()
         ack = socket.deliver("slash_commands", command(f"{typed} DSR-SOCKET"))
         assert e164 in all_text(ack["blocks"]) and ack["response_type"] == "ephemeral"
