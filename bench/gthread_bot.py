@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from bot.__main__ import check_slack_token, configure_logging
+from bot import logs
 from bot.config import Settings
+from bot.doctor import Doctor
 from bot.server import GunicornServer
 
 
@@ -18,6 +19,6 @@ class GthreadServer(GunicornServer):
 
 if __name__ == "__main__":
     settings = Settings.from_env()
-    configure_logging(settings.log_level)
-    GthreadServer(settings, check_slack_token(settings)[1]).run()
+    logs.configure(settings.log_level, settings.log_format)
+    GthreadServer(settings, Doctor(settings).bot_token()[1]).run()
     sys.exit(0)

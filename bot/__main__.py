@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import tempfile
@@ -10,6 +9,7 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from . import logs
 from .config import Settings
 from .errors import ConfigError
 
@@ -22,20 +22,6 @@ def read_dotenv(folder: Path | None = None) -> None:
     path = (folder or Path.cwd()) / ".env"
     if path.is_file():
         load_dotenv(path, override=False, interpolate=False)
-
-
-def configure_logging(level: str) -> None:
-    """One format, to stderr; the loggers of libraries that would log identifiers or bodies held at WARNING."""
-    logging.basicConfig(
-        level=level, format="%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    # httpx logs every URL at INFO, and Gong's URLs carry the phone number; slack_sdk logs bodies at DEBUG;
-    # Bolt logs whole request bodies when a signature is bad.
-    for noisy in ("httpx", "httpcore", "slack_sdk", "slack_bolt", "urllib3", "waitress"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    # slack_sdk logs an ERROR with a traceback-like text for each failed send; the adapter turns the failure into a
-    # SlackError that the bot reports itself, in its own words, once.
-    logging.getLogger("slack_sdk.web.base_client").setLevel(logging.CRITICAL)
 
 
 def main(argv: list[str]) -> int:
@@ -55,7 +41,7 @@ def main(argv: list[str]) -> int:
             print(f"  - {problem}", file=sys.stderr)
         print(HELP, file=sys.stderr)
         return 1 if checking else 2
-    configure_logging(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
     if not checking:
         prepare_metrics()
     from . import doctor

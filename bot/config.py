@@ -49,6 +49,7 @@ class Settings:
     poll_interval: float = 1.0
     startup_wait: float = 60.0  # seconds an unreachable Slack is asked again at start-up before giving up
     log_level: str = "INFO"
+    log_format: str = "text"  # or json: one object per line
     verify_after: tuple[float, ...] = (6 * 3600.0, 24 * 3600.0, 72 * 3600.0)  # seconds after Gong accepted
     remind_after: float = 3600.0  # 0 disables reminders
     default_regime: Regime | None = Regime.GDPR  # for `received:` without `gdpr`/`ccpa`; None: must be said
@@ -136,6 +137,7 @@ class Settings:
             poll_interval=env.number("GONG_ERASE_POLL_INTERVAL", 1.0, minimum=0.01),
             startup_wait=env.number("GONG_ERASE_STARTUP_WAIT", 60.0, minimum=0.0),
             log_level=(env.text("LOG_LEVEL") or "INFO").upper(),
+            log_format=(env.text("LOG_FORMAT") or "text").lower(),
             verify_after=env.durations("GONG_ERASE_VERIFY_AFTER", (6 * 3600.0, 24 * 3600.0, 72 * 3600.0)),
             remind_after=env.duration("GONG_ERASE_REMIND_AFTER", 3600.0),
             default_regime=env.regime("GONG_ERASE_REGIME"),
@@ -145,6 +147,8 @@ class Settings:
         )
         if settings.log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             env.problem("LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR")
+        if settings.log_format not in {"text", "json"}:
+            env.problem("LOG_FORMAT must be text or json")
         if env.problems:
             raise ConfigError(env.problems)
         return settings

@@ -26,6 +26,7 @@ from .adapters.metrics import forget_process
 from .app import Bot, bootstrap
 from .config import Settings
 from .domain.workspace import Installation
+from .logs import GunicornLogger
 from .web import MAX_BODY, make_status_wsgi, make_wsgi
 
 __all__ = ["WAITRESS", "CannotServe", "GunicornServer", "WaitressWorker", "serve_http", "serve_socket_mode"]
@@ -90,6 +91,7 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
             "errorlog": "-",
             "loglevel": self.settings.log_level.lower(),
             "worker_exit": self._worker_exit,
+            "logger_class": GunicornLogger,
             "child_exit": lambda server, worker: forget_process(worker.pid),
             # Objects the master imported stay shared with the workers only while nothing writes to their pages;
             # the cyclic GC writes to every object it scans, so the master hands them over frozen.

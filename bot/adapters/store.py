@@ -111,8 +111,9 @@ class Store:
         with self.database.transaction() as sql:
             tx = Tx(sql, self)
             yield tx
-        for row_id, row_hash in tx.sealed:  # committed: now they are part of the chain; say so outside it
-            log.info("audit #%d sealed %s", row_id, row_hash[:16])
+        for row in tx.sealed:  # committed: now they are part of the chain; say so outside it
+            fields = {key: row[key] for key in _LOGGED} | {"detail": _loggable(row["detail"])}
+            log.info("audit #%d sealed %s · %s", row["id"], row["row_hash"][:16], _told(row), extra={"audit": fields})
 
     def close(self) -> None:
         """Close this thread's connections."""
@@ -269,7 +270,7 @@ class Tx:
     def __init__(self, sql: Sql, store: Store) -> None:
         self.sql = sql
         self._store = store
-        self.sealed: list[tuple[int, str]] = []  # audit rows written, logged once the transaction commits
+        self.sealed: list[dict[str, Any]] = []  # audit rows written, logged once the transaction commits
 
     def get_request(self, request_id: str) -> ErasureRequest | None:
         """The request as this transaction sees it (no other writer can change it before the commit)."""
@@ -434,7 +435,7 @@ class Tx:
             row,
         )
         self.sql.execute("UPDATE audit_head SET last_id = :id WHERE id = 1 AND last_id < :id", {"id": row_id})
-        self.sealed.append((row_id, str(row["row_hash"])))
+        self.sealed.append(row)
 
 
 _UPDATABLE = frozenset(
@@ -504,6 +505,27 @@ def _load(sql: Sql, request_id: str, cipher: IdentifierCipher) -> ErasureRequest
 
 
 _KNOWN_EVENTS = frozenset(event.value for event in AuditEvent)
+
+
+_LOGGED = ("id", "request_id", "event", "actor", "from_state", "to_state")
+# What of an audit row's detail a log may carry: ids, codes and counts. Never reasons, Gong's error text or anything
+# a person typed, though those are masked too: logs travel further than the database.
+_SAFE_DETAIL = frozenset({"gong_request_id", "status", "elapsed_ms", "attempt", "nudge", "found", "masked",
+                          "reencrypted", "key", "slack_error", "references", "retry_after", "check"})  # fmt: skip
+
+
+def _loggable(detail: str) -> dict[str, Any]:
+    """The safe part of a row's detail (see _SAFE_DETAIL), scalars only."""
+    values = json.loads(detail)
+    return {key: value for key, value in values.items() if key in _SAFE_DETAIL and isinstance(value, str | int | float)}
+
+
+def _told(row: dict[str, Any]) -> str:
+    """`ER-… approve by U… (pending → approved) gong_request_id=…`: the audit row as one line of the log."""
+    moves = row["to_state"] and row["from_state"] != row["to_state"]
+    moved = f" ({row['from_state']} → {row['to_state']})" if moves else ""
+    details = "".join(f" {key}={value}" for key, value in sorted(_loggable(row["detail"]).items()))
+    return f"{row['request_id'] or '-'} {row['event']} by {row['actor']}{moved}{details}"
 
 
 def _audit_row(row: dict[str, Any]) -> AuditRow:
