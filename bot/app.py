@@ -118,7 +118,8 @@ def bootstrap(
     settings = with_hash_key(settings)
     schedule = Schedule(remind_after=settings.remind_after, verify_after=settings.verify_after)
     store = Store(settings.storage.location, hash_key=settings.hash_key, schedule=schedule,
-                  pool_size=settings.storage.pool_size, cipher=cipher_for(settings.storage))  # fmt: skip
+                  pool_size=settings.storage.pool_size, cipher=cipher_for(settings.storage),
+                  old_hash_keys=settings.storage.old_hash_keys)  # fmt: skip
     clock = clock or store.database.deployment_clock()
     gong = GongClient(settings.gong_base_url, settings.gong_access_key, settings.gong_access_key_secret,
                       settings.gong_timeout, transport=gong_transport)  # fmt: skip
@@ -136,7 +137,8 @@ def bootstrap(
                          default_regime=settings.default_regime)  # fmt: skip
     decisions = Decisions(store, policy, directory, rules=rules, hash_key=settings.hash_key, clock=clock,
                           wake=doorbell.set)  # fmt: skip
-    queries = Queries(store, policy, directory, hash_key=settings.hash_key, clock=clock)
+    queries = Queries(store, policy, directory, hash_key=settings.hash_key, clock=clock,
+                      older_hash_keys=settings.storage.old_hash_keys)  # fmt: skip
     after_ack = AfterAck()
     services = Services(decisions, queries, Home(queries, slack, clock), slack, settings.channels,
                         WorkspaceGuard(slack, installation), after_ack)  # fmt: skip

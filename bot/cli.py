@@ -40,9 +40,11 @@ def main(argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) ->
     if args.group == "db":
         return _copy(storage, args.to, out, err)
     storage = dataclasses.replace(storage, hash_key=key)
-    store = _open(storage, err)
+    store = _open(storage, err, rotating=args.group == "keys" and args.command == "rotate-hash")
     if store is None:
         return 2
+    if args.group == "keys" and args.command == "rotate-hash":
+        return _rotate_hash(store, out)
     if args.group == "keys":
         reencrypted, current = store.rotate_keys()
         print(f"{reencrypted} live identifier(s) re-encrypted under key {store.cipher.current.id}; {current} already "
@@ -53,7 +55,21 @@ def main(argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) ->
         return _verify(store, args.head, out)
     if args.command == "export":
         return _export(store, args.format, args.since or 0.0, out)
-    return _lookup(store, key, " ".join(args.identifier), out, err)
+    return _lookup(store, (key, *storage.old_hash_keys), " ".join(args.identifier), out, err)
+
+
+def _rotate_hash(store: Store, out: TextIO) -> int:
+    """Hand the chain to the new hash key, then re-encrypt what a key derived from the old one sealed."""
+    handed = store.rotate_hash_key()
+    reencrypted, _ = store.rotate_keys()
+    if not handed:
+        print("the database is already under GONG_ERASE_HASH_KEY: nothing to hand over", file=out)
+        return 0
+    print(f"the audit chain is now sealed with the new GONG_ERASE_HASH_KEY (handed over by the old key in one audit "
+          f"row); {reencrypted} live identifier(s) re-encrypted. Start the bot with the new key, and keep the old one "
+          "in GONG_ERASE_HASH_KEY_OLD: lookups of earlier requests and `audit verify` of earlier rows need it.",
+          file=out)  # fmt: skip
+    return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -74,33 +90,35 @@ def _parser() -> argparse.ArgumentParser:
     exporting = audit.add_parser("export", help="one row per request, for an auditor")
     exporting.add_argument("--format", choices=["csv", "json"], default="csv")
     exporting.add_argument("--since", type=_day, help="only requests made on or after this day (YYYY-MM-DD, UTC)")
-    keys = groups.add_parser("keys", help="the data key").add_subparsers(dest="command", required=True)
+    keys = groups.add_parser("keys", help="the data key and the hash key").add_subparsers(dest="command", required=True)
     keys.add_parser("rotate", help="re-encrypt live identifiers under GONG_ERASE_DATA_KEY (old keys in _OLD)")
+    keys.add_parser("rotate-hash", help="hand the audit chain to a new GONG_ERASE_HASH_KEY (the old one in _OLD)")
     db = groups.add_parser("db", help="the database").add_subparsers(dest="command", required=True)
     copy = db.add_parser("copy", help="copy this deployment's SQLite database (GONG_ERASE_DB) into an empty Postgres")
     copy.add_argument("--to", required=True, metavar="URL", help="postgresql://… (an empty database)")
     return parser
 
 
-def _open(storage: Storage, err: TextIO) -> Store | None:
+def _open(storage: Storage, err: TextIO, *, rotating: bool = False) -> Store | None:
     if not storage.postgres and not Path(storage.location).exists():
         print(f"cannot run: there is no database at {storage.location} (set GONG_ERASE_DB, or DATABASE_URL)",
               file=err)  # fmt: skip
         return None
     try:
-        return Store(storage.location, hash_key=storage.hash_key, pool_size=2, cipher=cipher_for(storage))
+        return Store(storage.location, hash_key=storage.hash_key, pool_size=2, cipher=cipher_for(storage),
+                     old_hash_keys=storage.old_hash_keys, rotating=rotating)  # fmt: skip
     except StoreError as exc:
         print(f"cannot run: {exc}", file=err)
         return None
 
 
-def _lookup(store: Store, key: str, text: str, out: TextIO, err: TextIO) -> int:
+def _lookup(store: Store, keys: tuple[str, ...], text: str, out: TextIO, err: TextIO) -> int:
     try:
         target = parse_erase_text(text).target
     except InputRejected as refusal:
         print(explain(refusal), file=err)
         return 2
-    found = records_for(store, key, target)
+    found = records_for(store, keys, target)
     if not found:
         print(f"no record of an erase request for {target.masked}", file=out)
         return 0

@@ -160,7 +160,8 @@ class Doctor:
         storage = self.settings.storage
         where = "Postgres (DATABASE_URL)" if storage.postgres else f"SQLite at {storage.location}"
         try:
-            store = Store(storage.location, hash_key=storage.hash_key, pool_size=2, cipher=cipher_for(storage))
+            store = Store(storage.location, hash_key=storage.hash_key, pool_size=2, cipher=cipher_for(storage),
+                          old_hash_keys=storage.old_hash_keys)  # fmt: skip
         except StoreError as exc:
             yield Finding(False, f"the database, {where}, cannot be used", str(exc)), None
             return

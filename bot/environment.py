@@ -33,6 +33,7 @@ class Storage:
     production: bool = False
     data_key: bytes = field(default=b"", repr=False)  # GONG_ERASE_DATA_KEY; empty: derived from the hash key
     old_data_keys: tuple[bytes, ...] = field(default=(), repr=False)  # GONG_ERASE_DATA_KEY_OLD, while rotating
+    old_hash_keys: tuple[str, ...] = field(default=(), repr=False)  # GONG_ERASE_HASH_KEY_OLD: what older keys sealed
 
     @property
     def postgres(self) -> bool:
@@ -141,7 +142,18 @@ class Reader:
             hash_key=hash_key, production=production, data_key=self._data_key("GONG_ERASE_DATA_KEY"),
             old_data_keys=tuple(self._data_key("GONG_ERASE_DATA_KEY_OLD", part) for part in
                                 _split(self.text("GONG_ERASE_DATA_KEY_OLD"))),
+            old_hash_keys=self._old_hash_keys(hash_key),
         )  # fmt: skip
+
+    def _old_hash_keys(self, current: str) -> tuple[str, ...]:
+        """GONG_ERASE_HASH_KEY_OLD: earlier hash keys, comma separated, each as long as a hash key must be."""
+        keys = tuple(key for key in _split(self.text("GONG_ERASE_HASH_KEY_OLD")) if key)
+        if any(len(key) < 32 for key in keys):
+            self.problem("GONG_ERASE_HASH_KEY_OLD holds a key shorter than 32 characters: list the earlier "
+                         "GONG_ERASE_HASH_KEY values, comma separated, exactly as they were")  # fmt: skip
+        if keys and not current:
+            self.problem("GONG_ERASE_HASH_KEY_OLD is set but GONG_ERASE_HASH_KEY is not: set the new key too")
+        return tuple(key for key in keys if key != current)
 
     def _data_key(self, name: str, raw: str | None = None) -> bytes:
         """32 bytes written as 64 hex digits, or b"" when unset."""

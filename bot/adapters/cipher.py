@@ -87,6 +87,7 @@ def cipher_for(storage: Storage) -> IdentifierCipher:
     """GONG_ERASE_DATA_KEY when set, else a key derived from GONG_ERASE_HASH_KEY; what the old keys (and, once a
     data key is set, the derived one) sealed still opens, until `python -m bot keys rotate` re-encrypts it."""
     derived = derived_key(storage.hash_key)
+    earlier = tuple(derived_key(key) for key in storage.old_hash_keys)  # what a rotated hash key's key sealed
     if not storage.data_key:
-        return IdentifierCipher(derived, storage.old_data_keys)
-    return IdentifierCipher(storage.data_key, (*storage.old_data_keys, derived))
+        return IdentifierCipher(derived, (*storage.old_data_keys, *earlier))
+    return IdentifierCipher(storage.data_key, (*storage.old_data_keys, derived, *earlier))

@@ -33,6 +33,10 @@ __all__ = ["Store", "Tx"]
 log = logging.getLogger(__name__)
 
 Payloads = Mapping[Kind, Mapping[str, Any]]
+_NOT_ROTATED = (
+    "GONG_ERASE_HASH_KEY is new, and the database is still under the key in GONG_ERASE_HASH_KEY_OLD: run "
+    "`python -m bot keys rotate-hash` once (with both set), then start the bot; see README, Keys"
+)
 _WRONG_KEY = (
     "GONG_ERASE_HASH_KEY is not the key this database was made with. Under another key, lookups of earlier "
     "requests find nothing, `audit verify` reports every earlier audit row as edited, and identifiers encrypted "
@@ -64,20 +68,26 @@ class Store:
         schedule: Schedule | None = None,
         pool_size: int = 8,
         cipher: IdentifierCipher | None = None,
+        old_hash_keys: tuple[str, ...] = (),
+        rotating: bool = False,
     ) -> None:
         self.path = location  # a SQLite file, or a postgres:// URL (see adapters.database)
         self.database = open_database(location, pool_size=pool_size)
         self.chain_key = integrity.chain_key(hash_key)  # "" (unit tests): a chain anyone could re-seal
+        self.older_chain_keys = tuple(integrity.chain_key(key) for key in old_hash_keys)
         self.schedule = schedule or Schedule()
         self.cipher = cipher or IdentifierCipher(derived_key(hash_key))
+        self._sealing_key = self.chain_key  # the key new audit rows are sealed with (see rotate_hash_key)
         migrate(self.database, self.chain_key, self.cipher.seal)
-        self.recognise_hash_key()
+        self.recognise_hash_key(rotating=rotating)
 
-    def recognise_hash_key(self) -> None:
+    def recognise_hash_key(self, *, rotating: bool = False) -> None:
         """WrongHashKey unless the hash key is the one this database was made with. The first time (a new database,
         or one from before fingerprints), the key is accepted only if it seals the newest audit row: a database
-        whose proofs were made under another key is never stamped with this one."""
+        whose proofs were made under another key is never stamped with this one. `rotating`: the database may still
+        be under one of the old keys (GONG_ERASE_HASH_KEY_OLD), for `keys rotate-hash` to hand it over."""
         mine = integrity.fingerprint(self.chain_key)
+        older = {integrity.fingerprint(key): key for key in self.older_chain_keys}
         with self.transaction() as tx:
             row = tx.sql.one("SELECT value FROM deployment WHERE name = 'hash_key_fingerprint'")
             if row is None:
@@ -85,8 +95,28 @@ class Store:
                 if last is not None and integrity.digest(self.chain_key, last["prev_hash"], last) != last["row_hash"]:
                     raise WrongHashKey(_WRONG_KEY)
                 tx.sql.execute("INSERT INTO deployment (name, value) VALUES ('hash_key_fingerprint', ?)", [mine])
-            elif not hmac.compare_digest(str(row["value"]), mine):
+            elif hmac.compare_digest(str(row["value"]), mine):
+                return
+            elif str(row["value"]) in older and rotating:
+                self._sealing_key = older[str(row["value"])]
+            elif str(row["value"]) in older:
+                raise WrongHashKey(_NOT_ROTATED)
+            else:
                 raise WrongHashKey(_WRONG_KEY)
+
+    def rotate_hash_key(self) -> bool:
+        """Hand the audit chain from the old hash key the database is under to GONG_ERASE_HASH_KEY: one audit row,
+        sealed with the old key (only its holder could write it), names the new key's fingerprint; rows after it
+        are sealed with the new key, and the database records the new fingerprint. False when already done."""
+        if self._sealing_key == self.chain_key:
+            return False
+        old, new = integrity.fingerprint(self._sealing_key), integrity.fingerprint(self.chain_key)
+        with self.transaction() as tx:
+            tx.note(None, AuditEvent.HASH_KEY_ROTATED, actor="cli", now=self.database.now(),
+                    detail={"from": old, "to": new})  # fmt: skip
+            tx.sql.execute("UPDATE deployment SET value = ? WHERE name = 'hash_key_fingerprint'", [new])
+        self._sealing_key = self.chain_key
+        return True
 
     def rotate_keys(self) -> tuple[int, int]:
         """Re-encrypt every live identifier that an old data key sealed under the current one; (re-encrypted,
@@ -211,7 +241,8 @@ class Store:
         sql = self.database.reader()
         issued = sql.one("SELECT last_id FROM audit_head WHERE id = 1")
         rows = sql.query("SELECT * FROM audit ORDER BY id")
-        return integrity.verify(rows, self.chain_key, int(issued["last_id"]) if issued else None)
+        return integrity.verify(rows, self.chain_key, int(issued["last_id"]) if issued else None,
+                                older=self.older_chain_keys)  # fmt: skip
 
     def all_requests(self) -> list[ErasureRequest]:
         """Every request in the working table, oldest first."""
@@ -427,7 +458,7 @@ class Tx:
         row |= {
             "id": row_id,
             "prev_hash": prev_hash,
-            "row_hash": integrity.digest(self._store.chain_key, prev_hash, row),
+            "row_hash": integrity.digest(self._store._sealing_key, prev_hash, row),
         }
         self.sql.execute(
             "INSERT INTO audit (id, at, request_id, actor, event, from_state, to_state, detail, prev_hash, row_hash) "

@@ -33,6 +33,7 @@ class AuditEvent(StrEnum):
     BUDGET_SPENT = "gong_budget_spent"  # the day's Gong allowance is used up; the erase waits
     PROOF_LOOKUP = "proof_lookup"  # someone asked what became of an identifier
     KEYS_ROTATED = "keys_rotated"  # live identifiers re-encrypted under a new data key
+    HASH_KEY_ROTATED = "hash_key_rotated"  # the chain handed from the old hash key to the new (sealed by the old)
 
 
 @dataclass(frozen=True)

@@ -54,13 +54,28 @@ class BrokenLink:
     problem: str
 
 
-def verify(rows: Iterable[Mapping[str, Any]], key: bytes, last_issued_id: int | None) -> tuple[int, BrokenLink | None]:
+HANDOVER = "hash_key_rotated"  # the audit event that hands the chain from one hash key to the next
+
+
+def verify(
+    rows: Iterable[Mapping[str, Any]], key: bytes, last_issued_id: int | None, older: Iterable[bytes] = ()
+) -> tuple[int, BrokenLink | None]:
     """Walk the rows in id order; return how many were checked and the first broken link, if any.
 
-    `last_issued_id` is the highest id SQLite ever gave out (sqlite_sequence): rows cut off the end of the log
-    leave no broken link behind them, but they leave that number higher than the last row's id."""
+    `last_issued_id` is the highest id ever given out (audit_head): rows cut off the end of the log leave no broken
+    link behind them, but they leave that number higher than the last row's id. After a rotation of the hash key,
+    rows up to the handover row (which the old key seals, naming the new key's fingerprint) are checked under the
+    old key, from `older`, and the rest under `key`."""
+    rows = list(rows)
+    keys = {fingerprint(k): k for k in (key, *older)}
+    handovers = [row for row in rows if row["event"] == HANDOVER]
+    start = json.loads(handovers[0]["detail"]).get("from") if handovers else fingerprint(key)
+    sealing = keys.get(str(start))
     prev_hash, prev_id, count = GENESIS, 0, 0
     for row in rows:
+        if sealing is None:
+            return count, BrokenLink(row["id"], "it was sealed under an earlier hash key that was not given: set the "
+                                                "earlier keys in GONG_ERASE_HASH_KEY_OLD to check it")  # fmt: skip
         count += 1
         if row["prev_hash"] != prev_hash:
             if row["id"] != prev_id + 1:
@@ -68,8 +83,10 @@ def verify(rows: Iterable[Mapping[str, Any]], key: bytes, last_issued_id: int | 
             else:
                 problem = "it does not follow the row before it: rows were deleted, inserted or reordered here"
             return count, BrokenLink(row["id"], problem)
-        if digest(key, prev_hash, row) != row["row_hash"]:
+        if digest(sealing, prev_hash, row) != row["row_hash"]:
             return count, BrokenLink(row["id"], "its content does not match its seal: the row was edited")
+        if row["event"] == HANDOVER:
+            sealing = keys.get(str(json.loads(row["detail"]).get("to")))
         prev_hash, prev_id = row["row_hash"], row["id"]
     if last_issued_id is not None and last_issued_id > prev_id:
         return count, BrokenLink(None, f"rows after {prev_id} (up to {last_issued_id}) were cut off the end")

@@ -33,12 +33,13 @@ class Queries:
         directory: Directory,
         *,
         hash_key: str,
+        older_hash_keys: tuple[str, ...] = (),
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
         self.policy = policy
         self.directory = directory
-        self.hash_key = hash_key
+        self.hash_keys = (hash_key, *older_hash_keys)  # requests made before a rotation carry an older key's hash
         self.clock = clock
 
     def reveal(self, request_id: str, actor: str) -> ErasureRequest:
@@ -72,7 +73,7 @@ class Queries:
 
     def records_for(self, target: Target) -> list[ErasureRequest]:
         """Every request ever made for this identifier (see records_for)."""
-        return records_for(self.store, self.hash_key, target)
+        return records_for(self.store, self.hash_keys, target)
 
     def status(self, request_id: str, actor: str) -> tuple[ErasureRequest, list[AuditRow]]:
         """A request and its history, for its requester or an approver (groups are only asked if needed)."""
@@ -91,7 +92,9 @@ class Queries:
         return approver_groups(self.policy, self.directory, actor, deciding=deciding)
 
 
-def records_for(store: Store, hash_key: str, target: Target) -> list[ErasureRequest]:
-    """Every request ever made for this identifier, found by its keyed hash, oldest first (no access check: the
-    audit command line has the database and the key already)."""
-    return store.find_by_hash(identifier_hash(hash_key, target.kind, target.identifier))
+def records_for(store: Store, hash_keys: tuple[str, ...], target: Target) -> list[ErasureRequest]:
+    """Every request ever made for this identifier, found by its keyed hash under the current hash key or an older
+    one, oldest first (no access check: the audit command line has the database and the keys already)."""
+    found = {request.id: request for key in hash_keys
+             for request in store.find_by_hash(identifier_hash(key, target.kind, target.identifier))}  # fmt: skip
+    return sorted(found.values(), key=lambda request: request.created_at)

@@ -4,6 +4,7 @@ written: no false tamper evidence, no rows a newer release does not expect."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import pytest
 
@@ -89,3 +90,56 @@ def test_an_older_release_refuses_a_newer_schema(open_store: StoreFactory) -> No
         store.database.set_schema_version(sql, len(MIGRATIONS) + 1)
     with pytest.raises(SchemaTooNew, match=f"schema {len(MIGRATIONS) + 1}.*knows {len(MIGRATIONS)}"):
         open_store(hash_key=KEY)
+
+
+def keyed_cli(
+    monkeypatch: pytest.MonkeyPatch, location: str, key: str, old: str = ""
+) -> Callable[..., tuple[int, str]]:
+    """`python -m bot …` in-process, with this database and these hash keys in the environment."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("DATABASE_URL" if is_postgres(location) else "GONG_ERASE_DB", location)
+    monkeypatch.setenv("GONG_ERASE_HASH_KEY", key)
+    monkeypatch.setenv("GONG_ERASE_HASH_KEY_OLD", old)
+
+    def run(*argv: str) -> tuple[int, str]:
+        out, err = io.StringIO(), io.StringIO()
+        code = cli.main(list(argv), out, err)
+        return code, out.getvalue() + err.getvalue()
+
+    return run
+
+
+def test_rotating_the_hash_key_hands_the_chain_over_and_keeps_every_proof(
+    open_store: StoreFactory, location: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the new key set and the old one in GONG_ERASE_HASH_KEY_OLD: the bot refuses to start until
+    `keys rotate-hash` has run; then the chain verifies across the handover, lookups find requests made under
+    either key, a live identifier sealed under the old key's data key still opens, and running it again changes
+    nothing. Without the old key, verify says it is needed rather than calling the rows edited."""
+    with_a_finished_request(open_store(hash_key=KEY))
+    live = open_store(hash_key=KEY)
+    pending = Decisions(live, POLICY, Groups(), rules=RequestRules(ttl=3600), hash_key=KEY).start(
+        parse_erase_text("+44 20 7946 0958 DSR-2"), requester="UREQ", channel="C1", team="T1", trigger_id="t2"
+    )
+    with pytest.raises(WrongHashKey, match="rotate-hash"):
+        open_store(hash_key=OTHER_KEY, old_hash_keys=(KEY,))
+    run = keyed_cli(monkeypatch, location, OTHER_KEY, old=KEY)
+    code, said = run("keys", "rotate-hash")
+    assert code == 0 and "now sealed with the new GONG_ERASE_HASH_KEY" in said
+    assert "2 live identifier(s) re-encrypted" in said  # the approved one and the pending one
+    assert run("keys", "rotate-hash") == (0, "the database is already under GONG_ERASE_HASH_KEY: nothing to hand "
+                                             "over\n")  # fmt: skip
+    rotated = open_store(hash_key=OTHER_KEY, old_hash_keys=(KEY,))
+    Decisions(rotated, POLICY, Groups(), rules=RequestRules(ttl=3600), hash_key=OTHER_KEY).start(
+        parse_erase_text("+1 425 555 2671 DSR-3"), requester="UREQ", channel="C1", team="T1", trigger_id="t3"
+    )
+    loaded = rotated.get_request(pending.id)
+    assert loaded is not None and loaded.identifier == "+442079460958"
+    code, said = run("audit", "verify")
+    assert code == 0, said
+    code, said = run("audit", "lookup", "+1 425 555 2671")
+    assert code == 0 and "2 erase request(s)" in said  # one under each key
+    code, said = keyed_cli(monkeypatch, location, OTHER_KEY)("audit", "verify")
+    assert code == 1 and "GONG_ERASE_HASH_KEY_OLD" in said and "edited" not in said
+    with pytest.raises(WrongHashKey):
+        open_store(hash_key=KEY)  # the old key alone no longer opens it
