@@ -165,3 +165,16 @@ def test_the_bot_refuses_another_hash_key_with_one_line(env: dict[str, str], soc
     assert result.returncode == 2
     assert "cannot start: the database" in result.stderr and "`audit verify` reports" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_bot_refuses_a_wrong_bot_token_in_http_mode_with_one_line(env: dict[str, str]) -> None:
+    """HTTP mode (no app token) with a wrong xoxb- token: exit 2 before gunicorn starts, one line, no traceback."""
+    del env["SLACK_APP_TOKEN"]
+    env["SLACK_BOT_TOKEN"] = "xoxb-not-the-token"
+    result = run_bot(env)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "gong-erase-bot cannot start: SLACK_BOT_TOKEN was refused by Slack (invalid_auth): copy the Bot User OAuth "
+        "Token (xoxb-…) again from OAuth & Permissions"
+    )
+    assert "Traceback" not in result.stderr and "Booting worker" not in result.stderr
