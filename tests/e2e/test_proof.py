@@ -189,7 +189,9 @@ def test_audit_lookup_on_the_command_line(final_bot: BotProcess, fake_slack: Fak
     none = run_cli(final_bot, "lookup", "someone.else@example.com")
     assert none.returncode == 0 and "no record" in none.stdout
     wrong_key = run_cli(final_bot, "lookup", e164, GONG_ERASE_HASH_KEY="5e1b9d3f7a2c4e6b8d0f1a3c5e7b9d2f4a6c8e0b")
-    assert "no record" in wrong_key.stdout  # the hash means nothing without the right key
+    # another key would find nothing and look like "no record": the database says it is the wrong key instead
+    assert wrong_key.returncode == 2 and "not the key this database was made with" in wrong_key.stderr
+    assert "no record" not in wrong_key.stdout and "Traceback" not in wrong_key.stderr
     no_key = run_cli(final_bot, "lookup", e164, GONG_ERASE_HASH_KEY="", GONG_ERASE_ENV="production")
     assert no_key.returncode == 2 and "GONG_ERASE_HASH_KEY" in no_key.stderr and "Traceback" not in no_key.stderr
     assert CHANNEL  # the request was made in the usual channel
