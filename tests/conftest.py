@@ -11,6 +11,7 @@ import pytest
 from bot.adapters.store import Store
 from tests.fakes.gong import FakeGong
 from tests.fakes.slack import FakeSlack
+from tests.fakes.socket_mode import FakeSocketMode
 from tests.postgres import PostgresServer
 from tests.support import BotProcess, SignedSlack, base_env, free_port
 
@@ -31,6 +32,16 @@ def fake_gong() -> Iterator[FakeGong]:
     gong = FakeGong().start()
     yield gong
     gong.stop()
+
+
+@pytest.fixture()
+def socket(fake_slack: FakeSlack) -> Iterator[FakeSocketMode]:
+    """A Socket Mode endpoint that the fake Slack's apps.connections.open hands out, for this test."""
+    endpoint = FakeSocketMode().start()
+    fake_slack.socket_url = endpoint.url
+    yield endpoint
+    fake_slack.socket_url = None
+    endpoint.stop()
 
 
 BotFactory = Callable[..., BotProcess]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -29,15 +29,6 @@ def env(fake_slack: FakeSlack, fake_gong: FakeGong, tmp_path: Path) -> dict[str,
     env = base_env(fake_slack, fake_gong, tmp_path / "gong-erase.db", free_port())
     env.update(GONG_ERASE_CHANNELS="CPRIVACY", SLACK_APP_TOKEN=APP_TOKEN)
     return env
-
-
-@pytest.fixture()
-def socket(fake_slack: FakeSlack) -> Iterator[FakeSocketMode]:
-    endpoint = FakeSocketMode().start()
-    fake_slack.socket_url = endpoint.url
-    yield endpoint
-    fake_slack.socket_url = None
-    endpoint.stop()
 
 
 def test_check_passes_every_check_against_a_working_deployment(

@@ -6,11 +6,9 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.fakes.gong import FakeGong
 from tests.fakes.slack import APP_TOKEN, FakeSlack
@@ -26,15 +24,6 @@ from tests.support import (
     free_port,
     fresh_number,
 )
-
-
-@pytest.fixture()
-def socket(fake_slack: FakeSlack) -> Iterator[FakeSocketMode]:
-    endpoint = FakeSocketMode().start()
-    fake_slack.socket_url = endpoint.url
-    yield endpoint
-    fake_slack.socket_url = None
-    endpoint.stop()
 
 
 def command(text: str, user: str = REQUESTER) -> dict[str, str]:
