@@ -45,6 +45,12 @@ _WORDS: dict[Why, str] = {
     Why.STATUS_NEEDS_ID: "Give the request id, e.g. `/gong-erase status ER-7K2M9QXA`.",
     Why.CHANNEL_NOT_ALLOWED: "Erase requests can't be made in this channel. Use one of the channels your admins set "
     "up for them (ask them which: it is GONG_ERASE_CHANNELS in the bot's settings).",
+    Why.BATCH_TOO_LARGE: "That batch has {size:,} {unit}; one batch may have at most {limit:,} {unit}. Split it and "
+    "send the parts one after the other (Gong allows 10,000 calls a day for everything).",
+    Why.BATCH_NOT_TEXT: "That file is not text in UTF-8. Export it as CSV (UTF-8) or plain text, one identifier per "
+    "line.",
+    Why.ONE_PER_LINE: "Put one phone number or email address on each line, and nothing else (a reason goes in the "
+    "form, or in a `reason` column of a CSV file).",
     Why.NOT_APPROVER: "Only the configured approvers can approve or reject erase requests. Ask one of them: "
     "{approvers}.",
     Why.SELF_APPROVAL: "You made this request, so you can't approve it yourself: another approver has to. "
