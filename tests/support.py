@@ -162,7 +162,7 @@ class SignedSlack:
             "channel_id": channel, "channel_name": channel_name, "user_id": user, "user_name": user.lower(),
             "command": "/gong-erase", "text": text, "api_app_id": "A000", "is_enterprise_install": "false",
             "response_url": self.slack.response_url(),
-            "trigger_id": trigger_id or f"{next(self._triggers)}.{time.time_ns()}.abc",
+            "trigger_id": trigger_id or self.slack.issue_trigger(user),
         }).encode()  # fmt: skip
 
     def command(self, text: str, **kwargs: Any) -> dict[str, Any]:
@@ -221,7 +221,7 @@ class SignedSlack:
             "token": "deprecated-verification-token",
             "container": {"type": "message", "message_ts": message_ts or "1.0", "channel_id": channel,
                           "is_ephemeral": ephemeral},
-            "trigger_id": f"{next(self._triggers)}.{time.time_ns()}.abc",
+            "trigger_id": self.slack.issue_trigger(user),
             "team": {"id": "T000", "domain": "fake"},
             "channel": {"id": channel, "name": "privacy-requests"},
             "response_url": response_url,

@@ -59,6 +59,49 @@ def _element(element: Any, where: str, action_ids: set[str]) -> list[str]:
     return problems
 
 
+def _input_element(element: Any, where: str) -> list[str]:
+    """The element of an input block: a text input or a file input, with Slack's limits."""
+    if not isinstance(element, dict):
+        return [f"{where}: not an object"]
+    problems: list[str] = []
+    kind = element.get("type")
+    if kind == "plain_text_input":
+        max_length = element.get("max_length", 3000)
+        if not isinstance(max_length, int) or not 0 < max_length <= 3000:
+            problems.append(f"{where}.max_length: 1 to 3000")
+    elif kind == "file_input":
+        max_files = element.get("max_files", 10)
+        if not isinstance(max_files, int) or not 0 < max_files <= 10:
+            problems.append(f"{where}.max_files: 1 to 10")
+        filetypes = element.get("filetypes", [])
+        if not isinstance(filetypes, list) or not all(isinstance(t, str) and t for t in filetypes):
+            problems.append(f"{where}.filetypes: a list of file extensions")
+    else:
+        problems.append(f"{where}: unsupported input element {kind!r}")
+    action_id = element.get("action_id")
+    if not isinstance(action_id, str) or not 0 < len(action_id) <= 255:
+        problems.append(f"{where}.action_id: invalid")
+    return problems
+
+
+def validate_modal(view: Any) -> list[str]:
+    """A modal for views.open: its title, buttons, callback_id, private_metadata and blocks, as Slack checks them."""
+    if not isinstance(view, dict) or view.get("type") != "modal":
+        return ["view.type: must be modal"]
+    problems = _text(view.get("title"), "view.title", 24, plain_only=True)
+    has_input = any(isinstance(b, dict) and b.get("type") == "input" for b in view.get("blocks") or [])
+    for button in ("submit", "close"):
+        if button in view:
+            problems += _text(view[button], f"view.{button}", 24, plain_only=True)
+        elif button == "submit" and has_input:
+            problems.append("view.submit: required when the view has input blocks")
+    if len(str(view.get("callback_id", ""))) > 255:
+        problems.append("view.callback_id: longer than 255")
+    if len(str(view.get("private_metadata", ""))) > 3000:
+        problems.append("view.private_metadata: longer than 3000")
+    return problems + validate_blocks(view.get("blocks"), MAX_VIEW_BLOCKS)
+
+
 def validate_blocks(blocks: Any, max_blocks: int = MAX_BLOCKS) -> list[str]:
     if not isinstance(blocks, list):
         return ["blocks: not an array"]
@@ -99,6 +142,11 @@ def validate_blocks(blocks: Any, max_blocks: int = MAX_BLOCKS) -> list[str]:
             else:
                 for i, element in enumerate(elements):
                     problems += _text(element, f"{where}.elements[{i}]", 3000)
+        elif kind == "input":
+            problems += _text(block.get("label"), f"{where}.label", 2000, plain_only=True)
+            problems += _input_element(block.get("element"), f"{where}.element")
+            if "hint" in block:
+                problems += _text(block["hint"], f"{where}.hint", 2000, plain_only=True)
         elif kind == "actions":
             elements = block.get("elements")
             if not isinstance(elements, list) or not 0 < len(elements) <= 25:

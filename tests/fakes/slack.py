@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .blockkit import MAX_MESSAGE_TEXT, MAX_VIEW_BLOCKS, validate_blocks
+from .blockkit import MAX_MESSAGE_TEXT, MAX_VIEW_BLOCKS, validate_blocks, validate_modal
 from .server import Handler, LocalServer
 
 BOT_TOKEN = "xoxb-test-0000000000-abcdefabcdef"
@@ -54,7 +54,24 @@ _SCOPES = {  # a method and the scopes any one of which lets a bot token call it
     "usergroups.list": {"usergroups:read"},
     "usergroups.users.list": {"usergroups:read"},
     "conversations.info": {"channels:read", "groups:read"},
+    "files.getUploadURLExternal": {"files:write"},
+    "files.completeUploadExternal": {"files:write"},
 }
+TRIGGER_LIFETIME = 3.0  # seconds a trigger_id may open a view (Slack: expired_trigger_id after that)
+LOGIN_PAGE = b"<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in to Slack</body></html>"
+
+
+@dataclass
+class SlackFile:
+    """A file in the fake workspace: uploaded by the bot (v2 upload) or shared by a person (a form's file input)."""
+
+    id: str
+    name: str
+    length: int
+    content: bytes = b""
+    uploaded: bool = False
+    shared_in: list[tuple[str, str | None]] = field(default_factory=list)  # (channel, thread_ts)
+    title: str = ""
 
 
 class FakeSlack:
@@ -69,10 +86,24 @@ class FakeSlack:
         self.users: set[str] = set()  # who exists in the workspace (users.info)
         self.paid_plan = True  # user groups exist only on paid plans: otherwise usergroups.* refuse
         # OAuth scopes the bot token was granted: methods that need another answer missing_scope, as Slack does
-        self.scopes = {"commands", "chat:write", "usergroups:read", "users:read", "channels:read", "groups:read"}
+        self.scopes = {
+            "commands",
+            "chat:write",
+            "usergroups:read",
+            "users:read",
+            "channels:read",
+            "groups:read",
+            "files:read",
+            "files:write",
+        }
         self.not_in: set[str] = set()  # channels the bot is not a member of
         self.deleted: set[str] = set()  # channels that no longer exist
         self.homes: dict[str, list[dict[str, Any]]] = {}  # user → every Home tab view published, in order
+        self.triggers: dict[str, float] = {}  # trigger_id → when its interaction happened (views.open needs it)
+        self.used_triggers: set[str] = set()
+        self.views: list[dict[str, Any]] = []  # every modal opened, with its trigger's user
+        self.files: dict[str, SlackFile] = {}
+        self._file_ids = itertools.count(1)
         self.socket_url: str | None = None  # what apps.connections.open hands out (a FakeSocketMode)
         self.failures: dict[str, list[tuple[int, str, dict[str, str]]]] = {}
         self.responses: dict[str, list[dict[str, Any]]] = {}
@@ -256,6 +287,99 @@ class FakeSlack:
             views = self.homes.get(user)
             return views[-1] if views else None
 
+    # -- interactions, modals and files --------------------------------------------------------
+
+    def issue_trigger(self, user: str) -> str:
+        """A trigger_id for one interaction of `user` (a command or a click), as Slack puts in the payload."""
+        trigger = f"{next(self._url_ids)}.{time.time_ns()}.{user.lower()}"
+        with self.lock:
+            self.triggers[trigger] = time.time()
+        return trigger
+
+    def api_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = args.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+        trigger = str(args.get("trigger_id") or "")
+        issued = self.triggers.get(trigger)
+        if issued is None:
+            return {"ok": False, "error": "invalid_trigger_id"}
+        if trigger in self.used_triggers:
+            return {"ok": False, "error": "exchanged_trigger_id"}
+        if time.time() - issued > TRIGGER_LIFETIME:
+            return {"ok": False, "error": "expired_trigger_id"}
+        problems = validate_modal(view)
+        if problems:
+            return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": problems}}
+        self.used_triggers.add(trigger)  # a trigger opens one view
+        assert isinstance(view, dict)
+        opened = {**view, "id": f"V{len(self.views) + 1:08d}", "trigger_user": trigger.rsplit(".", 1)[1]}
+        self.views.append(opened)
+        return {"ok": True, "view": opened}
+
+    def share_file(self, name: str, content: bytes) -> dict[str, Any]:
+        """A file a person attached in a form: the object Slack puts in the view_submission's file input."""
+        file = SlackFile(f"F{next(self._file_ids):08d}", name, len(content), content, uploaded=True)
+        with self.lock:
+            self.files[file.id] = file
+        return {"id": file.id, "name": name, "filetype": name.rsplit(".", 1)[-1], "size": len(content),
+                "url_private_download": f"{self.server.url}/files-pri/T000-{file.id}/download/{name}"}  # fmt: skip
+
+    def download(self, file_id: str, authorization: str) -> tuple[int, bytes, str]:
+        """GET url_private_download: the bytes with the bot token (and files:read); else Slack's login page."""
+        file = self.files.get(file_id)
+        if file is None:
+            return 404, b"not found", "text/plain"
+        if authorization != f"Bearer {self.token}" or "files:read" not in self.scopes:
+            return 200, LOGIN_PAGE, "text/html; charset=utf-8"
+        return 200, file.content, "application/octet-stream"
+
+    def api_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        name, length = str(args.get("filename") or ""), str(args.get("length") or "")
+        if not name or not length.isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file = SlackFile(f"F{next(self._file_ids):08d}", name, int(length))
+        self.files[file.id] = file
+        return {"ok": True, "upload_url": f"{self.server.url}/upload/v1/{file.id}", "file_id": file.id}
+
+    def receive_upload(self, file_id: str, body: bytes) -> tuple[int, bytes]:
+        """POST to the upload URL: the whole file, of the length announced."""
+        with self.lock:
+            file = self.files.get(file_id)
+            if file is None:
+                return 404, b"not found"
+            if len(body) != file.length:
+                return 400, b"length mismatch"
+            file.content, file.uploaded = body, True
+            return 200, f"OK - {len(body)}".encode()
+
+    def api_files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = args.get("files")
+        if isinstance(files, str):
+            files = json.loads(files)
+        if not isinstance(files, list) or not files:
+            return {"ok": False, "error": "invalid_arguments"}
+        channel, thread_ts = args.get("channel_id"), args.get("thread_ts")
+        if channel and (channel in self.deleted or channel in self.not_in):
+            return {"ok": False, "error": "not_in_channel" if channel in self.not_in else "channel_not_found"}
+        if thread_ts and (channel, thread_ts) not in self.messages:
+            return {"ok": False, "error": "invalid_thread_ts"}
+        done = []
+        for entry in files:
+            file = self.files.get(str(entry.get("id")))
+            if file is None or not file.uploaded:
+                return {"ok": False, "error": "file_not_found"}
+            file.title = str(entry.get("title") or file.name)
+            if channel:
+                file.shared_in.append((str(channel), str(thread_ts) if thread_ts else None))
+            done.append({"id": file.id, "name": file.name, "title": file.title})
+        return {"ok": True, "files": done}
+
+    def files_in(self, channel: str, thread_ts: str | None = None) -> list[SlackFile]:
+        """Files shared into a channel (or one of its threads)."""
+        with self.lock:
+            return [f for f in self.files.values() if (channel, thread_ts) in f.shared_in]
+
     def api_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = args.get("user")
         if user not in self.users:
@@ -313,6 +437,10 @@ class _SlackHandler(Handler):
             status, text = fake.respond(path[len("/actions/") :], body)
             self.send(status, text.encode(), "text/plain")
             return
+        if path.startswith("/upload/v1/"):
+            status, answer = fake.receive_upload(path[len("/upload/v1/") :], raw)
+            self.send(status, answer, "text/plain")
+            return
         if not path.startswith("/api/"):
             self.send(404, b"not found", "text/plain")
             return
@@ -320,6 +448,11 @@ class _SlackHandler(Handler):
 
     def do_GET(self) -> None:
         split = urlsplit(self.path)
+        if split.path.startswith("/files-pri/"):  # /files-pri/T000-F…/download/name
+            file_id = split.path.split("/")[2].split("-", 1)[-1]
+            status, body, kind = self.owner.download(file_id, self.headers.get("Authorization", ""))
+            self.send(status, body, kind)
+            return
         if not split.path.startswith("/api/"):
             self.send(404, b"not found", "text/plain")
             return

@@ -90,3 +90,73 @@ def test_fake_gong_strict_limiter_refuses_any_two_calls_closer_than_a_third_of_a
         assert status() == 200
     finally:
         gong.stop()
+
+
+BULK_MODAL = {
+    "type": "modal", "callback_id": "erase_bulk", "title": {"type": "plain_text", "text": "Bulk erase"},
+    "submit": {"type": "plain_text", "text": "Check the list"}, "private_metadata": "CPRIVACY",
+    "blocks": [
+        {"type": "input", "block_id": "bulk_identifiers", "optional": True,
+         "label": {"type": "plain_text", "text": "Identifiers"},
+         "element": {"type": "plain_text_input", "action_id": "identifiers", "multiline": True}},
+        {"type": "input", "block_id": "bulk_file", "optional": True, "label": {"type": "plain_text", "text": "File"},
+         "element": {"type": "file_input", "action_id": "file", "filetypes": ["csv", "txt"], "max_files": 1}},
+    ],
+}  # fmt: skip
+
+
+def test_fake_slack_opens_a_modal_once_per_fresh_trigger_and_checks_it(fake_slack: FakeSlack) -> None:
+    """views.open takes a trigger_id issued less than 3 s ago, once; a modal over Slack's limits is refused."""
+    client = WebClient(token=BOT_TOKEN, base_url=fake_slack.api_url)
+    trigger = fake_slack.issue_trigger("UREQUESTER")
+    opened = client.views_open(trigger_id=trigger, view=BULK_MODAL)
+    assert opened["view"]["callback_id"] == "erase_bulk" and fake_slack.views[-1]["trigger_user"] == "urequester"
+    for trigger_id, error in [(trigger, "exchanged_trigger_id"), ("1.2.made-up", "invalid_trigger_id")]:
+        with pytest.raises(SlackApiError) as refused:
+            client.views_open(trigger_id=trigger_id, view=BULK_MODAL)
+        assert refused.value.response["error"] == error
+    stale = fake_slack.issue_trigger("UREQUESTER")
+    fake_slack.triggers[stale] -= 3.5
+    with pytest.raises(SlackApiError) as expired:
+        client.views_open(trigger_id=stale, view=BULK_MODAL)
+    assert expired.value.response["error"] == "expired_trigger_id"
+    too_long = {**BULK_MODAL, "title": {"type": "plain_text", "text": "A title longer than Slack allows"}}
+    with pytest.raises(SlackApiError) as invalid:
+        client.views_open(trigger_id=fake_slack.issue_trigger("UREQUESTER"), view=too_long)
+    assert invalid.value.response["error"] == "invalid_arguments"
+
+
+def test_fake_slack_serves_a_shared_file_only_with_the_bot_token_and_files_read(fake_slack: FakeSlack) -> None:
+    """url_private_download: the bytes with `Bearer <bot token>`; without it, or without files:read, Slack's HTML
+    sign-in page with status 200 (which a careless reader would take for the file)."""
+    shared = fake_slack.share_file("batch.csv", b"phone\n+1 425 555 2671\n")
+    url = shared["url_private_download"]
+    good = httpx.get(url, headers={"Authorization": f"Bearer {BOT_TOKEN}"})
+    assert good.status_code == 200 and good.content == b"phone\n+1 425 555 2671\n"
+    anonymous = httpx.get(url)
+    assert anonymous.status_code == 200 and anonymous.headers["content-type"].startswith("text/html")
+    fake_slack.scopes.discard("files:read")
+    try:
+        assert b"<html" in httpx.get(url, headers={"Authorization": f"Bearer {BOT_TOKEN}"}).content
+    finally:
+        fake_slack.scopes.add("files:read")
+
+
+def test_fake_slack_takes_a_v2_upload_into_a_thread(fake_slack: FakeSlack) -> None:
+    """files_upload_v2 (getUploadURLExternal, the bytes, completeUploadExternal) lands in the thread; a thread
+    that does not exist, or a token without files:write, is refused."""
+    client = WebClient(token=BOT_TOKEN, base_url=fake_slack.api_url)
+    parent = client.chat_postMessage(channel="CFILES", text="batch EB-1")
+    client.files_upload_v2(channel="CFILES", thread_ts=parent["ts"], filename="results.csv", content="line,outcome\n")
+    [file] = fake_slack.files_in("CFILES", parent["ts"])
+    assert file.content == b"line,outcome\n" and file.name == "results.csv"
+    with pytest.raises(SlackApiError) as no_thread:
+        client.files_upload_v2(channel="CFILES", thread_ts="1.000001", filename="r.csv", content="x")
+    assert no_thread.value.response["error"] == "invalid_thread_ts"
+    fake_slack.scopes.discard("files:write")
+    try:
+        with pytest.raises(SlackApiError) as scope:
+            client.files_upload_v2(channel="CFILES", thread_ts=parent["ts"], filename="r.csv", content="x")
+        assert scope.value.response["error"] == "missing_scope"
+    finally:
+        fake_slack.scopes.add("files:write")
