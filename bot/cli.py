@@ -20,6 +20,7 @@ from .config import AuditSettings, Storage
 from .domain.request import ErasureRequest
 from .domain.target import parse_erase_text
 from .errors import ConfigError, InputRejected, StoreError
+from .render.batches import spreadsheet_safe
 from .render.refusals import explain
 from .service.audit import EXPORT_COLUMNS, export, verify
 from .service.queries import records_for
@@ -159,13 +160,6 @@ def _copy(storage: Storage, url: str, out: TextIO, err: TextIO) -> int:
 def printable(text: str) -> str:
     """Terminal output without control characters (an ANSI escape in an old reason must not steer the terminal)."""
     return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) not in {"Cc", "Cf"})
-
-
-def spreadsheet_safe(value: object) -> object:
-    """A CSV cell a spreadsheet will not run: text starting with = + - @ tab or CR gets a leading ' (OWASP)."""
-    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
-        return "'" + value
-    return value
 
 
 def _verify(store: Store, head: str | None, out: TextIO) -> int:

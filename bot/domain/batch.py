@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 from ..errors import InputRejected, Why
 from .target import Target, TargetKind, parse_erase_text
 from .text import clean
 
-__all__ = ["IDENTIFIER_COLUMNS", "MAX_BATCH_BYTES", "MAX_BATCH_ITEMS", "BatchLine", "Intake", "Refused",
-           "mask_line", "read_batch"]  # fmt: skip
+__all__ = ["IDENTIFIER_COLUMNS", "MAX_BATCH_BYTES", "MAX_BATCH_ITEMS", "BatchLine", "Intake", "ItemOutcome",
+           "Progress", "Refused", "mask_line", "read_batch"]  # fmt: skip
 
 MAX_BATCH_ITEMS = 5000  # half of Gong's daily allowance: a batch never starves everything else for a whole day
 MAX_BATCH_BYTES = 1_000_000
@@ -56,6 +58,45 @@ class Intake:
     def addresses(self) -> int:
         """How many items are email addresses."""
         return len(self.items) - self.phones
+
+
+class ItemOutcome(StrEnum):
+    """Where one item of a batch stands."""
+
+    WAITING = "waiting"  # not yet sent to Gong (or being retried)
+    ACCEPTED = "accepted"  # Gong took the erase request; checks may follow
+    FAILED = "failed"  # Gong refused it, or we gave up retrying
+    VERIFIED = "verified"  # a later lookup found nothing left
+    UNVERIFIED = "unverified"  # the last check still found data
+    REFUSED = "refused"  # refused at intake: never sent
+
+
+DONE = frozenset({ItemOutcome.ACCEPTED, ItemOutcome.VERIFIED, ItemOutcome.UNVERIFIED})
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Counts of a running batch, and how long the rest takes at the Gong budget's pace."""
+
+    done: int
+    failed: int
+    waiting: int
+
+    @property
+    def total(self) -> int:
+        """Items that go to Gong (refusals at intake are not counted here)."""
+        return self.done + self.failed + self.waiting
+
+    def eta_seconds(self, calls_per_second: float, calls_per_item: float = 1.0) -> float:
+        """Seconds until the last waiting item has been sent, at the shared budget's rate (`calls_per_item` counts
+        the verification lookups each item will also spend, which share the same budget)."""
+        return math.ceil(self.waiting * calls_per_item / calls_per_second) if self.waiting else 0.0
+
+    @classmethod
+    def of(cls, outcomes: list[ItemOutcome]) -> Progress:
+        """Counts from the items' outcomes (refused ones left out)."""
+        return cls(done=sum(1 for o in outcomes if o in DONE), failed=outcomes.count(ItemOutcome.FAILED),
+                   waiting=outcomes.count(ItemOutcome.WAITING))  # fmt: skip
 
 
 def read_batch(raw: bytes | str) -> Intake:
