@@ -69,6 +69,21 @@ class SqliteDialect:
                 f"BEGIN SELECT RAISE(ABORT, 'the {table} log is append-only'); END"]  # fmt: skip
 
 
+def _write_ahead_logging(conn: sqlite3.Connection) -> None:
+    """Put the file in WAL mode (it stays so). On a new file several processes starting at once race to switch it,
+    and SQLite answers the losers `database is locked` at once, without waiting out the busy timeout: a worker
+    would die at boot. So the switch is asked again, with a short pause, for as long as the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 class SqliteDatabase:
     """A SQLite file in WAL mode, shared by every thread and process of one host."""
 
@@ -89,7 +104,7 @@ class SqliteDatabase:
             with _translated():
                 conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT)
                 db = sqlite_utils.Database(conn)
-                db.execute("PRAGMA journal_mode = WAL")
+                _write_ahead_logging(conn)
                 db.execute("PRAGMA synchronous = FULL")
                 db.execute("PRAGMA foreign_keys = ON")
                 # wiped identifiers must not linger in freed space of the file (see flush_wal)
