@@ -22,6 +22,7 @@ from .config import Settings
 from .domain.budget import Pace
 from .domain.target import TargetKind
 from .domain.workspace import Installation
+from .environment import without_credentials
 from .errors import GongError, GongRateLimited, GongRejected, SlackError, StoreError
 
 __all__ = ["PROBE_NUMBER", "Doctor", "Finding", "check", "preflight"]
@@ -75,7 +76,7 @@ class Doctor:
                     return Finding(False, f"SLACK_BOT_TOKEN was refused by Slack ({exc.code})", RECOPY_BOT_OAUTH), None
                 if self._monotonic() + delay > deadline:
                     waited = f" for {wait:.0f} s" if wait else ""
-                    where = f"Slack could not be reached at {self.settings.slack_api_url}{waited}"
+                    where = f"Slack could not be reached at {without_credentials(self.settings.slack_api_url)}{waited}"
                     return Finding(False, where, CHECK_NETWORK), None
                 log.warning("Slack could not be reached; trying again in %.0f s", delay)
                 self._sleep(delay)
@@ -201,7 +202,7 @@ class Doctor:
         except GongRateLimited:
             return Finding(False, "Gong is rate-limiting this API key right now (429)", "run the check again later")
         except GongError as exc:
-            return Finding(False, f"Gong could not be asked at {settings.gong_base_url} ({exc})",
+            return Finding(False, f"Gong could not be asked at {without_credentials(settings.gong_base_url)} ({exc})",
                            "check GONG_BASE_URL and this host's network")  # fmt: skip
         finally:
             gong.close()

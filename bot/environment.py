@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from .domain.deadlines import Regime
 
-__all__ = ["MAKE_A_KEY", "Reader", "Storage", "too_predictable"]
+__all__ = ["MAKE_A_KEY", "Reader", "Storage", "too_predictable", "without_credentials"]
 
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
@@ -233,7 +233,7 @@ class Reader:
         elif parts.scheme == "http" and (production or parts.hostname not in _LOOPBACK):
             problem = "must use https" + ("" if production else " (plain http only to this machine, for tests)")
         if problem:
-            self.problem(f"{name} {problem}, not {_redacted(raw)!r}")
+            self.problem(f"{name} {problem}, not {without_credentials(raw)!r}")
             return default
         if trailing_slash:
             return raw if raw.endswith("/") else raw + "/"
@@ -282,7 +282,7 @@ def _split(raw: str) -> list[str]:
     return [part for part in re.split(r"[\s,]+", raw) if part]
 
 
-def _redacted(url: str) -> str:
+def without_credentials(url: str) -> str:
     """A URL for an error message, without the credentials it may carry."""
     parts = urlsplit(url)
     if parts.password is None and parts.username is None:

@@ -21,6 +21,7 @@ __all__ = ["SqliteDatabase", "SqliteDialect", "SqliteSql"]
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for the lock before StoreBusy
+TRAILING_WRITES = 30.0  # seconds after a wipe during which the worker keeps emptying the write-ahead log
 
 
 class SqliteSql:
@@ -97,6 +98,7 @@ class SqliteDatabase:
         # last process died between a wipe and the checkpoint after it.
         self.wal_dirty = threading.Event()
         self.wal_dirty.set()
+        self._wiped_at = time.monotonic()
 
     def _connection(self) -> sqlite_utils.Database:
         db: sqlite_utils.Database | None = getattr(self._local, "db", None)
@@ -150,6 +152,7 @@ class SqliteDatabase:
         with _translated():
             db.execute("COMMIT")
         if sql.wiped:
+            self._wiped_at = time.monotonic()
             self.wal_dirty.set()  # the worker empties the log (flush_wal), off the request path
 
     def migrating(self) -> Any:
@@ -198,7 +201,9 @@ class SqliteDatabase:
                 conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         except sqlite3.OperationalError:  # locked right now: a writer or a reader is in the way
             busy = 1
-        if busy:
+        if busy or time.monotonic() - self._wiped_at < TRAILING_WRITES:
+            # A wipe is followed by its thread note, job settlements and the like: the log is emptied again
+            # after them too, so that it does not keep the pages of the last moments in the file.
             self.wal_dirty.set()
         return not busy
 
