@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+import httpx
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook import WebhookClient
@@ -67,6 +68,48 @@ class Slack:
         if response.status_code != 200:
             code = response.body.strip() if response.body and len(response.body) < 100 else "http_error"
             raise SlackError(f"response_url answered {response.status_code}", code or "http_error")
+
+    def post_ephemeral(self, channel: str, user: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        """chat.postEphemeral: a message only `user` sees, in `channel`."""
+        call_api(lambda: self.client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks))
+
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> str:
+        """views.open with an interaction's trigger_id (valid for 3 s, once); the new view's id."""
+        response = call_api(lambda: self.client.views_open(trigger_id=trigger_id, view=view))
+        return str((response.get("view") or {}).get("id") or "")
+
+    def download(self, url: str, limit: int) -> bytes:
+        """A file a person shared (its url_private_download), with the bot token; at most `limit` bytes. Slack
+        answers a missing token or a missing files:read scope with its HTML sign-in page and status 200: that is
+        a SlackError (`not_a_file`), never the batch's content."""
+        if not url.startswith(self.client.base_url.rsplit("/api/", 1)[0]) and not url.startswith(
+            "https://files.slack.com/"
+        ):
+            raise SlackError("the file's address is not Slack's", "untrusted_file_url")
+        headers = {"Authorization": f"Bearer {self.client.token}"}
+        try:
+            with httpx.stream("GET", url, headers=headers, timeout=self.timeout, follow_redirects=False) as response:
+                kind = response.headers.get("content-type", "")
+                body = b""
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > limit:
+                        raise SlackError(f"the file is larger than {limit:,} bytes", "file_too_large")
+        except httpx.HTTPError as exc:
+            raise SlackError(f"the file could not be fetched ({type(exc).__name__})", "connection_error") from None
+        if response.status_code != 200:
+            raise SlackError(f"the file could not be fetched ({response.status_code})", f"http_{response.status_code}")
+        if kind.startswith("text/html") or body.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):
+            raise SlackError("Slack sent its sign-in page, not the file: the bot needs the files:read scope",
+                             "not_a_file")  # fmt: skip
+        return body
+
+    def upload_file(self, channel: str, thread_ts: str, filename: str, content: bytes, title: str) -> str:
+        """files.getUploadURLExternal, the bytes, files.completeUploadExternal into a thread; the file's id."""
+        response = call_api(lambda: self.client.files_upload_v2(
+            channel=channel, thread_ts=thread_ts, filename=filename, content=content, title=title))  # fmt: skip
+        files = response.get("files") or [response.get("file") or {}]
+        return str(files[0].get("id") or "")
 
     def installation(self) -> Installation:
         """auth.test: the workspace, organisation and app the bot token belongs to."""

@@ -101,6 +101,7 @@ class FakeSlack:
         self.homes: dict[str, list[dict[str, Any]]] = {}  # user → every Home tab view published, in order
         self.triggers: dict[str, float] = {}  # trigger_id → when its interaction happened (views.open needs it)
         self.used_triggers: set[str] = set()
+        self.ephemerals: dict[str, list[Message]] = {}  # user → messages only they saw (chat.postEphemeral)
         self.views: list[dict[str, Any]] = []  # every modal opened, with its trigger's user
         self.files: dict[str, SlackFile] = {}
         self._file_ids = itertools.count(1)
@@ -251,6 +252,28 @@ class FakeSlack:
         ts = f"{1_700_000_000 + next(self._ts)}.000100"
         self.messages[(channel, ts)] = Message(channel, ts, str(args.get("text") or ""), args["blocks"], thread_ts)
         return {"ok": True, "channel": channel, "ts": ts, "message": {"text": args.get("text"), "ts": ts}}
+
+    def api_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, user = args.get("channel"), args.get("user")
+        if not channel or channel in self.deleted:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel in self.not_in:
+            return {"ok": False, "error": "not_in_channel"}
+        if user not in self.users:
+            return {"ok": False, "error": "user_not_in_channel"}
+        problem = self._check_message(args)
+        if problem:
+            return problem
+        ts = f"{1_700_000_000 + next(self._ts)}.000200"
+        self.ephemerals.setdefault(str(user), []).append(
+            Message(str(channel), ts, str(args.get("text") or ""), args.get("blocks") or [])
+        )
+        return {"ok": True, "message_ts": ts}
+
+    def ephemeral_to(self, user: str) -> list[Message]:
+        """Every message only `user` saw, oldest first."""
+        with self.lock:
+            return list(self.ephemerals.get(user, []))
 
     def api_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         key = (args.get("channel"), args.get("ts"))
