@@ -554,7 +554,7 @@ def _loggable(detail: str) -> dict[str, Any]:
 def _told(row: dict[str, Any]) -> str:
     """`ER-… approve by U… (pending → approved) gong_request_id=…`: the audit row as one line of the log."""
     moves = row["to_state"] and row["from_state"] != row["to_state"]
-    moved = f" ({row['from_state']} → {row['to_state']})" if moves else ""
+    moved = f" ({row['from_state'] or 'new'} → {row['to_state']})" if moves else ""
     details = "".join(f" {key}={value}" for key, value in sorted(_loggable(row["detail"]).items()))
     return f"{row['request_id'] or '-'} {row['event']} by {row['actor']}{moved}{details}"
 
