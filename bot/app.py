@@ -19,7 +19,6 @@ from slack_sdk import WebClient
 
 from . import listeners
 from .adapters.budget import GongBudget
-from .adapters.cipher import cipher_for
 from .adapters.gong import GongClient
 from .adapters.keys import development_key
 from .adapters.metrics import DeploymentState, exposition
@@ -117,9 +116,7 @@ def bootstrap(
     `clock` defaults to the one every process of the deployment agrees on (the database's, on Postgres)."""
     settings = with_hash_key(settings)
     schedule = Schedule(remind_after=settings.remind_after, verify_after=settings.verify_after)
-    store = Store(settings.storage.location, hash_key=settings.hash_key, schedule=schedule,
-                  pool_size=settings.storage.pool_size, cipher=cipher_for(settings.storage),
-                  old_hash_keys=settings.storage.old_hash_keys)  # fmt: skip
+    store = Store.for_storage(settings.storage, schedule=schedule)
     clock = clock or store.database.deployment_clock()
     gong = GongClient(settings.gong_base_url, settings.gong_access_key, settings.gong_access_key_secret,
                       settings.gong_timeout, transport=gong_transport)  # fmt: skip

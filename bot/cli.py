@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from .adapters.cipher import cipher_for
 from .adapters.keys import development_key
 from .adapters.store import Store
 from .adapters.transfer import copy_records
@@ -106,8 +105,7 @@ def _open(storage: Storage, err: TextIO, *, rotating: bool = False) -> Store | N
               file=err)  # fmt: skip
         return None
     try:
-        return Store(storage.location, hash_key=storage.hash_key, pool_size=2, cipher=cipher_for(storage),
-                     old_hash_keys=storage.old_hash_keys, rotating=rotating)  # fmt: skip
+        return Store.for_storage(storage, pool_size=2, rotating=rotating)
     except StoreError as exc:
         print(f"cannot run: {exc}", file=err)
         return None

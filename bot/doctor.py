@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 
 from .adapters.budget import GongBudget
-from .adapters.cipher import cipher_for
 from .adapters.gong import GongClient
 from .adapters.slack import Slack, call_api
 from .adapters.store import Store
@@ -161,8 +160,7 @@ class Doctor:
         storage = self.settings.storage
         where = "Postgres (DATABASE_URL)" if storage.postgres else f"SQLite at {storage.location}"
         try:
-            store = Store(storage.location, hash_key=storage.hash_key, pool_size=2, cipher=cipher_for(storage),
-                          old_hash_keys=storage.old_hash_keys)  # fmt: skip
+            store = Store.for_storage(storage, pool_size=2)
         except StoreError as exc:
             yield Finding(False, f"the database, {where}, cannot be used", str(exc)), None
             return

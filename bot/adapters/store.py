@@ -22,9 +22,10 @@ from ..domain.holdings import Holdings
 from ..domain.jobs import Job, Kind
 from ..domain.request import ErasureRequest, Event, Schedule, State, follow_ups, plan_move
 from ..domain.target import TargetKind
+from ..environment import Storage
 from ..errors import StoreConflict, Undecryptable, WrongHashKey
 from . import queue
-from .cipher import IdentifierCipher, derived_key
+from .cipher import IdentifierCipher, cipher_for, derived_key
 from .database import Database, Sql, is_postgres
 from .schema import migrate
 
@@ -80,6 +81,16 @@ class Store:
         self._sealing_key = self.chain_key  # the key new audit rows are sealed with (see rotate_hash_key)
         migrate(self.database, self.chain_key, self.cipher.seal)
         self.recognise_hash_key(rotating=rotating)
+
+    @classmethod
+    def for_storage(
+        cls, storage: Storage, *, pool_size: int | None = None, schedule: Schedule | None = None,
+        rotating: bool = False,
+    ) -> Store:  # fmt: skip
+        """The store the settings describe: its location, hash keys (current and older) and data keys."""
+        return cls(storage.location, hash_key=storage.hash_key, schedule=schedule,
+                   pool_size=storage.pool_size if pool_size is None else pool_size, cipher=cipher_for(storage),
+                   old_hash_keys=storage.old_hash_keys, rotating=rotating)  # fmt: skip
 
     def recognise_hash_key(self, *, rotating: bool = False) -> None:
         """WrongHashKey unless the hash key is the one this database was made with. The first time (a new database,
@@ -141,9 +152,12 @@ class Store:
         with self.database.transaction() as sql:
             tx = Tx(sql, self)
             yield tx
+        if not log.isEnabledFor(logging.INFO):  # every transaction passes here, Gong's slot bookings too
+            return
         for row in tx.sealed:  # committed: now they are part of the chain; say so outside it
             fields = {key: row[key] for key in _LOGGED} | {"detail": _loggable(row["detail"])}
-            log.info("audit #%d sealed %s · %s", row["id"], row["row_hash"][:16], _told(row), extra={"audit": fields})
+            told = _told(fields)
+            log.info("audit #%d sealed %s · %s", row["id"], row["row_hash"][:16], told, extra={"audit": fields})
 
     def close(self) -> None:
         """Close this thread's connections."""
@@ -552,10 +566,11 @@ def _loggable(detail: str) -> dict[str, Any]:
 
 
 def _told(row: dict[str, Any]) -> str:
-    """`ER-… approve by U… (pending → approved) gong_request_id=…`: the audit row as one line of the log."""
+    """`ER-… approve by U… (pending → approved) gong_request_id=…`: an audit row's logged fields (its detail
+    already reduced by _loggable) as one line of the log."""
     moves = row["to_state"] and row["from_state"] != row["to_state"]
     moved = f" ({row['from_state'] or 'new'} → {row['to_state']})" if moves else ""
-    details = "".join(f" {key}={value}" for key, value in sorted(_loggable(row["detail"]).items()))
+    details = "".join(f" {key}={value}" for key, value in sorted(row["detail"].items()))
     return f"{row['request_id'] or '-'} {row['event']} by {row['actor']}{moved}{details}"
 
 
