@@ -33,6 +33,7 @@ from .domain.workspace import Installation
 from .errors import StoreError
 from .service import Services
 from .service.audit import Checkpoints
+from .service.batches import Batches
 from .service.decisions import Decisions, RequestRules
 from .service.home import Home
 from .service.housekeeping import Retention
@@ -137,19 +138,21 @@ def bootstrap(
     queries = Queries(store, policy, directory, hash_key=settings.hash_key, clock=clock,
                       older_hash_keys=settings.storage.old_hash_keys)  # fmt: skip
     after_ack = AfterAck()
+    batches = Batches(decisions, retry_window=settings.request_ttl)
     services = Services(decisions, queries, Home(queries, slack, clock), slack, settings.channels,
-                        WorkspaceGuard(slack, installation), after_ack)  # fmt: skip
+                        WorkspaceGuard(slack, installation), after_ack, batches)  # fmt: skip
     ctx = JobContext(
         store=store, gong=gong, slack=slack, policy=policy, schedule=schedule, clock=clock, wake=doorbell.set,
         budget=GongBudget(store, Pace(settings.gong_rate_per_second, settings.gong_pace_margin),
                           settings.gong_daily_limit, clock=clock),
         retry=RetryPolicy(max_attempts=settings.gong_max_attempts, backoff=settings.gong_retry_backoff,
                           retry_after_cap=settings.gong_retry_after_cap),
-        stopping=threading.Event(),
+        stopping=threading.Event(), calls_per_second=settings.gong_rate_per_second, hash_key=settings.hash_key,
     )  # fmt: skip
     identity = process_identity()
     chores: list[Callable[[], object]] = [
         decisions.expire_due, store.flush_wal, Retention(store, settings.retention, clock).prune_if_due,
+        batches.forget_failed,
     ]  # fmt: skip
     if settings.audit_channel:
         chores.append(Checkpoints(store, slack, settings.audit_channel, owner=identity, clock=clock).post_if_due)

@@ -211,7 +211,10 @@ class Doctor:
 def _cannot_ask(what: str, exc: SlackError) -> Finding:
     """Slack would not say; a missing scope and a free plan say what to do."""
     if exc.code == "missing_scope":
-        todo = "add the scopes users:read, usergroups:read, channels:read and groups:read to the app, reinstall it"
+        todo = (
+            "add the scopes users:read, usergroups:read, channels:read, groups:read, files:read and files:write "
+            "to the app (manifest.yml lists them), reinstall it"
+        )
     elif exc.code in {"plan_upgrade_required", "paid_teams_only"}:
         todo = f"{GROUPS_NEED}: list users instead"
     else:

@@ -61,6 +61,8 @@ class Why(StrEnum):
     BATCH_TOO_LARGE = "batch_too_large"
     BATCH_NOT_TEXT = "batch_not_text"
     ONE_PER_LINE = "one_per_line"
+    BATCH_EMPTY = "batch_empty"
+    BATCH_NEEDS_REASON = "batch_needs_reason"
     # who may do what (NotAllowed)
     NOT_APPROVER = "not_approver"
     SELF_APPROVAL = "self_approval"
@@ -70,6 +72,7 @@ class Why(StrEnum):
     NOT_APPROVER_REVEAL = "not_approver_reveal"
     NOT_APPROVER_LOOKUP = "not_approver_lookup"
     NOT_ALLOWED_STATUS = "not_allowed_status"
+    NOT_APPROVER_RETRY = "not_approver_retry"
     # the request (NotFound, Closed)
     UNKNOWN_REQUEST = "unknown_request"
     UNKNOWN_BUTTON = "unknown_button"
@@ -78,6 +81,7 @@ class Why(StrEnum):
     IDENTIFIER_GONE = "identifier_gone"
     IDENTIFIER_UNREADABLE = "identifier_unreadable"
     TOO_MANY_DRAFTS = "too_many_drafts"
+    NOTHING_TO_RETRY = "nothing_to_retry"
 
 
 class GongEraseError(Exception):

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 
 from .domain.jobs import Job, Kind
 from .domain.request import ErasureRequest
+from .domain.target import TargetKind
 from .errors import LeaseLost, StoreError
-from .service.jobs import erase, lookups, notify
+from .service.jobs import batch, erase, lookups, notify
 from .service.jobs.context import Handler, JobContext, retry
 
-__all__ = ["HANDLERS", "Handling", "Worker", "process_identity"]
+__all__ = ["BATCH_HANDLERS", "HANDLERS", "Handling", "Worker", "handling_of", "process_identity"]
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,26 @@ HANDLERS: dict[Kind, Handling] = {
     Kind.GONG_ERASE: Handling(erase.erase, give_up=erase.give_up_erase),  # the approvers must hear it failed
     Kind.PREVIEW: Handling(lookups.preview),
     Kind.VERIFY: Handling(lookups.verify),
+    Kind.BATCH_INTAKE: Handling(batch.intake, give_up=batch.give_up_intake),
+    Kind.ITEM_ERASE: Handling(batch.item_erase, give_up=batch.give_up_item),  # the item fails; the batch goes on
+    Kind.RESULTS_FILE: Handling(batch.results_file),
 }
+
+# A batch (a request of kind BATCH) does some of a request's work its own way: its one erase job queues its items,
+# its preview looks up a sample, its checks go item by item, its thread says it in counts.
+BATCH_HANDLERS: dict[Kind, Handling] = {
+    Kind.GONG_ERASE: Handling(batch.start),
+    Kind.PREVIEW: Handling(batch.preview),
+    Kind.VERIFY: Handling(batch.verify),
+    Kind.THREAD_NOTE: Handling(batch.thread_note),
+}
+
+
+def handling_of(kind: Kind, request: ErasureRequest) -> Handling:
+    """How a job of `kind` runs for this request (or batch)."""
+    if request.kind is TargetKind.BATCH and kind in BATCH_HANDLERS:
+        return BATCH_HANDLERS[kind]
+    return HANDLERS[kind]
 
 
 def process_identity() -> str:
@@ -133,7 +153,7 @@ class Worker:
             with ctx.store.transaction() as tx:
                 tx.bury(job, ctx.clock(), "request not found")
             return True
-        handling = HANDLERS[job.kind]
+        handling = handling_of(job.kind, request)
         with self._running_lock:
             self._running[job.id] = job
         try:

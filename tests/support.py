@@ -209,6 +209,33 @@ class SignedSlack:
         }  # fmt: skip
         return self.post(urlencode({"payload": json.dumps(payload)}).encode())
 
+    def open_bulk(self, user: str = REQUESTER, channel: str = CHANNEL) -> dict[str, Any]:
+        """`/gong-erase bulk`: an empty ack, then the modal the bot opened with the command's trigger_id."""
+        body = self.command_body("bulk", user=user, channel=channel)
+        trigger = dict(parse_qsl(body.decode()))["trigger_id"]
+        response = self.post(body)
+        assert response.status_code == 200 and not response.content.strip(), response.text
+        return dict(self.slack.wait_for(lambda: self.slack.opened_by.get(trigger), what="the bulk modal"))
+
+    def submit_view(self, view: dict[str, Any], values: dict[str, Any], user: str = REQUESTER) -> httpx.Response:
+        """A view_submission of `view` with the `values` the person entered (see bulk_values)."""
+        payload = {
+            "type": "view_submission", "team": {"id": "T000", "domain": "fake"},
+            "user": {"id": user, "username": user.lower(), "team_id": "T000"}, "api_app_id": "A000",
+            "token": "deprecated-verification-token", "trigger_id": self.slack.issue_trigger(user),
+            "view": {"id": view["id"], "type": "modal", "callback_id": view["callback_id"],
+                     "private_metadata": view.get("private_metadata", ""), "blocks": view["blocks"],
+                     "state": {"values": values}, "hash": f"{time.time_ns()}.abc", "app_id": "A000"},
+            "response_urls": [],
+        }  # fmt: skip
+        return self.post(urlencode({"payload": json.dumps(payload)}).encode())
+
+    def bulk(self, pasted: str = "", file: dict[str, Any] | None = None, reason: str = "DSR-1234",
+             user: str = REQUESTER, channel: str = CHANNEL) -> httpx.Response:  # fmt: skip
+        """Open the bulk modal and submit it filled in; Slack's view of the submission's HTTP answer."""
+        view = self.open_bulk(user, channel)
+        return self.submit_view(view, bulk_values(view, pasted, file, reason), user)
+
     def click(self, action_id: str, request_id: str, user: str, *, message_ts: str | None = None,
               ephemeral: bool = False, response_url: str | None = None,
               channel: str = CHANNEL) -> tuple[httpx.Response, str]:  # fmt: skip
@@ -230,6 +257,23 @@ class SignedSlack:
         }  # fmt: skip
         response = self.post(urlencode({"payload": json.dumps(payload)}).encode())
         return response, response_url
+
+
+def bulk_values(view: dict[str, Any], pasted: str = "", file: dict[str, Any] | None = None,
+                reason: str = "DSR-1234") -> dict[str, Any]:  # fmt: skip
+    """The state Slack submits for the bulk modal as a person filled it in; only what Slack's client would let
+    them submit (a required field empty, or more text than its max_length, cannot be sent)."""
+    inputs = {block["block_id"]: block for block in view["blocks"] if block["type"] == "input"}
+    for block_id, typed in (("bulk_identifiers", pasted), ("bulk_reason", reason)):
+        element = inputs[block_id]["element"]
+        assert len(typed) <= element.get("max_length", 3000), f"Slack would not submit {len(typed)} characters"
+        assert typed or inputs[block_id].get("optional"), f"Slack would not submit an empty {block_id}"
+    assert file is None or file["name"].rsplit(".", 1)[-1] in inputs["bulk_file"]["element"]["filetypes"]
+    return {
+        "bulk_identifiers": {"identifiers": {"type": "plain_text_input", "value": pasted or None}},
+        "bulk_file": {"file": {"type": "file_input", "files": [file] if file else []}},
+        "bulk_reason": {"reason": {"type": "plain_text_input", "value": reason or None}},
+    }
 
 
 def button_value(blocks: list[dict[str, Any]], action_id: str) -> str:

@@ -268,3 +268,54 @@ def order_due_jobs(sql: Sql, m: Migration) -> None:
 def remember_the_hash_key(sql: Sql, m: Migration) -> None:
     """Facts about the deployment itself: the hash key's fingerprint (see Store.recognise_hash_key)."""
     sql.execute("CREATE TABLE deployment (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+@migration
+def batches_of_identifiers(sql: Sql, m: Migration) -> None:
+    """Bulk erasure: a batch is a request (kind 'batch') with what its intake counted and one row per line of its
+    list. An item's identifier is sealed for its own row (`EB-…#line`) and wiped when the item is over; one erase
+    job per batch is live at a time, and it works through the items in list order."""
+    d = m.dialect
+    run_script(
+        sql,
+        f"""
+    CREATE TABLE batches (
+        id TEXT PRIMARY KEY REFERENCES requests(id),
+        intake TEXT,
+        file_url TEXT,
+        file_name TEXT,
+        phones INTEGER NOT NULL DEFAULT 0,
+        addresses INTEGER NOT NULL DEFAULT 0,
+        duplicates INTEGER NOT NULL DEFAULT 0,
+        refused INTEGER NOT NULL DEFAULT 0,
+        read_at {d.real},
+        sampled INTEGER,
+        sampled_held INTEGER,
+        progress_at {d.real},
+        resume_at {d.real},
+        ended_at {d.real},
+        retries INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE batch_items (
+        batch_id TEXT NOT NULL REFERENCES requests(id),
+        line INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        identifier TEXT,
+        masked TEXT NOT NULL,
+        identifier_hash TEXT,
+        reason TEXT NOT NULL DEFAULT '',
+        outcome TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        gong_request_id TEXT,
+        error TEXT NOT NULL DEFAULT '',
+        checks INTEGER NOT NULL DEFAULT 0,
+        updated_at {d.real} NOT NULL,
+        PRIMARY KEY (batch_id, line)
+    );
+    CREATE INDEX batch_items_outcome ON batch_items(batch_id, outcome, line);
+    CREATE INDEX batch_items_hash ON batch_items(identifier_hash);
+    -- one item erase at a time per batch, whatever happens above this line: the chain cannot fork
+    CREATE UNIQUE INDEX jobs_one_item_erase ON jobs(request_id)
+        WHERE kind = 'item_erase' AND status IN ('queued', 'running');
+    """,
+    )

@@ -19,12 +19,13 @@ from ..domain import integrity
 from ..domain.audit import AuditEvent, AuditRow
 from ..domain.deadlines import Deadline, Regime
 from ..domain.holdings import Holdings
-from ..domain.jobs import Job, Kind
+from ..domain.jobs import Job, Kind, NewJob
 from ..domain.request import ErasureRequest, Event, Schedule, State, follow_ups, plan_move
 from ..domain.target import TargetKind
 from ..environment import Storage
 from ..errors import StoreConflict, Undecryptable, WrongHashKey
 from . import queue
+from .batches import BatchRecords, item_row_id
 from .cipher import IdentifierCipher, cipher_for, derived_key
 from .database import Database, Sql, is_postgres
 from .schema import migrate
@@ -142,9 +143,16 @@ class Store:
                     "UPDATE requests SET identifier = ?, display = ? WHERE id = ?",
                     [*(self.cipher.seal(row["id"], value) if value else None for value in opened), row["id"]],
                 )
+            items = tx.batch.live_identifiers()
+            stale_items = [row for row in items if not self.cipher.is_current(row["identifier"])]
+            for row in stale_items:
+                own = item_row_id(row["batch_id"], row["line"])
+                tx.batch.reseal(row["batch_id"], row["line"], self.cipher.seal(own, self.cipher.open(own,
+                                row["identifier"])))  # fmt: skip
+            done = len(stale) + len(stale_items)
             tx.note(None, AuditEvent.KEYS_ROTATED, actor="cli", now=self.database.now(),
-                    detail={"key": self.cipher.current.id, "reencrypted": len(stale)})  # fmt: skip
-        return len(stale), len(rows) - len(stale)
+                    detail={"key": self.cipher.current.id, "reencrypted": done})  # fmt: skip
+        return done, len(rows) + len(items) - done
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
@@ -178,6 +186,11 @@ class Store:
     def flush_wal(self) -> bool:
         """After a wipe, empty the write-ahead log (see Database.flush_wal); True when nothing is left to do."""
         return self.database.flush_wal() if self.database.wal_dirty.is_set() else True
+
+    @property
+    def batch(self) -> BatchRecords:
+        """The batch tables as last committed (see adapters.batches)."""
+        return BatchRecords(self.database.reader(), self.cipher)
 
     # -- requests -------------------------------------------------------------------------------
 
@@ -317,6 +330,11 @@ class Tx:
         self._store = store
         self.sealed: list[dict[str, Any]] = []  # audit rows written, logged once the transaction commits
 
+    @property
+    def batch(self) -> BatchRecords:
+        """The batch tables inside this transaction (see adapters.batches)."""
+        return BatchRecords(self.sql, self._store.cipher)
+
     def get_request(self, request_id: str) -> ErasureRequest | None:
         """The request as this transaction sees it (no other writer can change it before the commit)."""
         return _load(self.sql, request_id, self._store.cipher)
@@ -388,6 +406,8 @@ class Tx:
                     detail=detail or {}, at=now)  # fmt: skip
         for job in move.jobs:
             queue.enqueue(self.sql, job, now)
+        if request.kind is TargetKind.BATCH and move.to_state in _NOTHING_SENT:
+            self.batch.wipe_all(request.id)  # its items keep their identifiers only while they may be sent
         return move.to_state
 
     def note(
@@ -412,6 +432,10 @@ class Tx:
         if request is not None:
             for job in follow_ups(request, event, now=now, schedule=self._store.schedule, payloads=payloads):
                 queue.enqueue(self.sql, job, now)
+
+    def enqueue(self, job: NewJob, now: float) -> None:
+        """Queue work that no move or note of the tables causes (a batch's next item, its results file)."""
+        queue.enqueue(self.sql, job, now)
 
     def add_approval(self, request_id: str, user_id: str, now: float) -> None:
         """Count one person's approval (once, however often they click)."""
@@ -497,6 +521,7 @@ def _checked(columns: dict[str, Any]) -> dict[str, Any]:
     return columns
 
 
+_NOTHING_SENT = frozenset({State.REJECTED, State.CANCELLED, State.EXPIRED})
 _SECRET = frozenset({"identifier", "display"})  # encrypted before they are written
 
 

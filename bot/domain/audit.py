@@ -34,6 +34,10 @@ class AuditEvent(StrEnum):
     PROOF_LOOKUP = "proof_lookup"  # someone asked what became of an identifier
     KEYS_ROTATED = "keys_rotated"  # live identifiers re-encrypted under a new data key
     HASH_KEY_ROTATED = "hash_key_rotated"  # the chain handed from the old hash key to the new (sealed by the old)
+    RETRY = "retry"  # an approver sent a batch's failed items again (a move back to approved)
+    BATCH_READ = "batch_read"  # a batch's list was read: how many items, duplicates, refused lines
+    ITEM_CHECKED = "item_checked"  # one verification lookup of one item of a batch
+    ITEM_FAILED = "item_failed"  # Gong did not accept one item of a batch (or we gave up on it)
 
 
 @dataclass(frozen=True)

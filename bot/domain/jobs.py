@@ -21,9 +21,13 @@ class Kind(StrEnum):
     PREVIEW = "preview"  # look up what Gong holds, for the approvers
     VERIFY = "verify"  # look again, hours after the erase: is it gone?
     REMIND = "remind"  # nudge the approvers of a pending request
+    BATCH_INTAKE = "batch_intake"  # read a submitted batch (and its file), then confirm privately to the requester
+    ITEM_ERASE = "item_erase"  # the erase call for one item of an approved batch; it queues the next item's
+    RESULTS_FILE = "results_file"  # the results file of a batch, uploaded into its thread at the end
 
 
-_LANES = {Kind.GONG_ERASE: "gong", Kind.PREVIEW: "preview", Kind.VERIFY: "verify", Kind.REMIND: "remind"}
+_LANES = {Kind.GONG_ERASE: "gong", Kind.ITEM_ERASE: "gong", Kind.PREVIEW: "preview", Kind.VERIFY: "verify",
+          Kind.REMIND: "remind", Kind.BATCH_INTAKE: "intake"}  # fmt: skip
 
 
 def lane_of(kind: Kind) -> str:

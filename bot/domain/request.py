@@ -77,6 +77,7 @@ class Event(StrEnum):
     GONG_FAILED = "gong_failed"
     VERIFIED_ERASED = "verified_erased"
     STILL_HELD = "still_held"  # after the last check
+    RETRY = "retry"  # a batch's failed items are sent again (domain.batch); a single request is never retried
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,12 @@ TRANSITIONS: dict[tuple[State, Event], Transition] = {
     (State.APPROVED, Event.GONG_FAILED): Transition(State.FAILED, _TELL),
     (State.SUBMITTED, Event.VERIFIED_ERASED): Transition(State.VERIFIED, _TELL),
     (State.SUBMITTED, Event.STILL_HELD): Transition(State.UNVERIFIED, _TELL),
+    # A batch whose run is over may send its failed items again; its items keep their identifiers for it, the
+    # batch itself has none, so these moves do not keep the states below from being over (see TERMINAL).
+    (State.SUBMITTED, Event.RETRY): Transition(State.APPROVED, (Kind.REFRESH_PARENT,)),
+    (State.FAILED, Event.RETRY): Transition(State.APPROVED, (Kind.REFRESH_PARENT,)),
+    (State.VERIFIED, Event.RETRY): Transition(State.APPROVED, (Kind.REFRESH_PARENT,)),
+    (State.UNVERIFIED, Event.RETRY): Transition(State.APPROVED, (Kind.REFRESH_PARENT,)),
 }
 
 # Audit events that change no state but cause work.
@@ -114,7 +121,7 @@ NOTES: dict[AuditEvent, tuple[Kind, ...]] = {
     AuditEvent.BUDGET_SPENT: (Kind.THREAD_NOTE,),
 }
 
-TERMINAL = frozenset(State) - {state for state, _ in TRANSITIONS}
+TERMINAL = frozenset(State) - {state for state, event in TRANSITIONS if event is not Event.RETRY}
 OPEN = frozenset({State.DRAFT, State.PENDING})
 
 

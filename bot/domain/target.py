@@ -20,6 +20,7 @@ class TargetKind(StrEnum):
 
     PHONE = "phone"
     EMAIL = "email"
+    BATCH = "batch"  # a batch of both (domain.batch): its items go to Gong one by one, the batch itself never
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from ..service import Services
-from . import actions, commands, events, guards
+from . import actions, commands, events, guards, views
 
 __all__ = ["register"]
 
@@ -16,3 +16,4 @@ def register(app: App, services: Services) -> None:
     commands.register(app, services)
     actions.register(app, services)
     events.register(app, services)
+    views.register(app, services)

@@ -22,7 +22,7 @@ Action = Callable[[Click], Message | None]  # a use case behind a button; the pr
 
 
 def register(app: App, services: Services) -> None:
-    """Submit, Show number, Approve, Reject and Cancel."""
+    """Submit, Show number, Approve, Reject and Cancel; a batch's Submit, Cancel and Retry."""
     decisions, queries = services.decisions, services.queries
 
     def submit(click: Click) -> None:
@@ -42,7 +42,15 @@ def register(app: App, services: Services) -> None:
     def show_number(click: Click) -> Message:
         return requests.revealed(queries.reveal(click.request_id, click.user_id))
 
+    def retry_failed(click: Click) -> Message:
+        again = services.batches.retry_failed(click.request_id, click.user_id)
+        return refusals.notice(f":repeat: {again:,} failed item(s) of `{click.request_id}` are being sent "
+                               "to Gong again; the approval message shows the progress.")  # fmt: skip
+
     app.action("erase_submit")(_listener(services, submit))
+    app.action("bulk_submit")(_listener(services, submit))  # a batch is submitted and cancelled as a request is
+    app.action("bulk_cancel")(_listener(services, cancel))
+    app.action("bulk_retry")(_listener(services, retry_failed))
     app.action("erase_show_number")(_listener(services, show_number))
     app.action("erase_approve")(_listener(services, approve))
     app.action("erase_reject")(_listener(services, reject))

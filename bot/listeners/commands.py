@@ -10,7 +10,7 @@ from slack_bolt import Ack, App
 
 from ..domain.target import parse_erase_text
 from ..errors import InputRejected, Refusal, SlackError, Why
-from ..render import refusals, reports, requests
+from ..render import batches, refusals, reports, requests
 from ..render.blocks import Message
 from ..service import Services
 from .payloads import REQUEST_ID, SlashCommand
@@ -60,9 +60,9 @@ def register(app: App, services: Services) -> None:
         text = slash.text.strip()
         if text.lower() in {"", "help"}:
             return requests.usage()
-        channels = services.channels
-        if channels is not None and not ({slash.channel_id, slash.channel_name.lower()} & channels):
-            return refusals.refused(Refusal(Why.CHANNEL_NOT_ALLOWED), policy)
+        refused = _channel_refused(services, slash)
+        if refused is not None:
+            return refused
         try:
             erase = parse_erase_text(slash.text)
             request = decisions.start(erase, requester=slash.user_id, channel=slash.channel_id, team=slash.team_id,
@@ -75,9 +75,38 @@ def register(app: App, services: Services) -> None:
     def gong_erase(ack: Ack, command: dict[str, object]) -> None:
         slash = SlashCommand.from_payload(command)
         word, _, rest = slash.text.strip().partition(" ")
+        if word.lower() == "bulk":
+            refused = _channel_refused(services, slash)
+            if refused is not None:
+                ack(text=refused[0], blocks=refused[1], response_type="ephemeral")
+                return
+            ack()
+            services.after_ack(lambda: _open_bulk(services, slash))
+            return
         if word.lower() in after_ack:
             ack()
             services.after_ack(lambda: answer_after_ack(slash, word.lower(), rest))
             return
         text, blocks = erase_request(slash)
         ack(text=text, blocks=blocks, response_type="ephemeral")
+
+
+def _channel_refused(services: Services, slash: SlashCommand) -> Message | None:
+    """The refusal of a command from a channel GONG_ERASE_CHANNELS leaves out; None where requests may be made."""
+    channels = services.channels
+    if channels is not None and not ({slash.channel_id, slash.channel_name.lower()} & channels):
+        return refusals.refused(Refusal(Why.CHANNEL_NOT_ALLOWED), services.decisions.policy)
+    return None
+
+
+def _open_bulk(services: Services, slash: SlashCommand) -> None:
+    """The bulk modal, opened with the command's trigger_id (valid for 3 s, once)."""
+    try:
+        services.slack.open_view(slash.trigger_id, batches.modal(slash.channel_id))
+    except SlackError as exc:
+        log.warning("could not open the bulk modal (%s)", exc.code)
+        text, blocks = refusals.refusal(refusals.slack_unavailable(exc.code, deciding=False))
+        try:
+            services.slack.respond(slash.response_url, text, blocks)
+        except SlackError:
+            log.warning("could not tell %s the bulk modal did not open", slash.user_id)

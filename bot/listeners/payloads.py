@@ -8,10 +8,11 @@ from typing import Any
 
 from ..domain.workspace import Origin
 from ..errors import NotFound, Why
+from ..service.batches import BulkForm
 
-__all__ = ["REQUEST_ID", "Click", "SlashCommand", "origin_of"]
+__all__ = ["REQUEST_ID", "Click", "SlashCommand", "bulk_form", "origin_of"]
 
-REQUEST_ID = re.compile(r"^ER-[0-9A-Z]{8}$")
+REQUEST_ID = re.compile(r"^E[RB]-[0-9A-Z]{8}$")  # a request (ER-) or a batch (EB-)
 
 
 @dataclass(frozen=True)
@@ -83,3 +84,25 @@ def origin_of(body: dict[str, Any]) -> Origin:
     enterprise_id = body.get("enterprise_id") or (enterprise.get("id") if isinstance(enterprise, dict) else None)
     return Origin(team_id=str(team_id or ""), enterprise_id=str(enterprise_id or ""),
                   app_id=str(body.get("api_app_id") or ""))  # fmt: skip
+
+
+def bulk_form(body: dict[str, Any]) -> BulkForm:
+    """The bulk modal's submission: the pasted list, the first attached file, the reason, and the channel the
+    command came from (the modal's private_metadata)."""
+    view = body.get("view") or {}
+    values = (view.get("state") or {}).get("values") or {}
+
+    def value(block: str, action: str) -> dict[str, Any]:
+        found = (values.get(block) or {}).get(action)
+        return found if isinstance(found, dict) else {}
+
+    files = value("bulk_file", "file").get("files") or []
+    first = files[0] if files and isinstance(files[0], dict) else {}
+    return BulkForm(
+        pasted=str(value("bulk_identifiers", "identifiers").get("value") or ""),
+        file_url=str(first["url_private_download"]) if first.get("url_private_download") else None,
+        file_name=str(first["name"]) if first.get("name") else None,
+        reason=str(value("bulk_reason", "reason").get("value") or ""),
+        channel=str(view.get("private_metadata") or ""),
+        view_id=str(view.get("id") or ""),
+    )

@@ -51,6 +51,9 @@ _WORDS: dict[Why, str] = {
     "line.",
     Why.ONE_PER_LINE: "Put one phone number or email address on each line, and nothing else (a reason goes in the "
     "form, or in a `reason` column of a CSV file).",
+    Why.BATCH_EMPTY: "Paste the identifiers (one per line) or attach a CSV or text file: the form had neither.",
+    Why.BATCH_NEEDS_REASON: "Give the batch a reason: the ticket number, and `received:YYYY-MM-DD` with `gdpr` or "
+    "`ccpa` if a deadline applies.",
     Why.NOT_APPROVER: "Only the configured approvers can approve or reject erase requests. Ask one of them: "
     "{approvers}.",
     Why.SELF_APPROVAL: "You made this request, so you can't approve it yourself: another approver has to. "
@@ -63,6 +66,7 @@ _WORDS: dict[Why, str] = {
     Why.NOT_APPROVER_REVEAL: "Only approvers can see the full {noun}; the requester has it in their ticket. "
     "Approvers: {approvers}.",
     Why.NOT_APPROVER_LOOKUP: "Only approvers can look up erase records. Approvers: {approvers}.",
+    Why.NOT_APPROVER_RETRY: "Only approvers can send a batch's failed items again. Approvers: {approvers}.",
     Why.NOT_ALLOWED_STATUS: "Only the person who made a request and the approvers can see its history.",
     Why.UNKNOWN_REQUEST: "I can't find that erase request. Start a new one with `/gong-erase`.",
     Why.UNKNOWN_BUTTON: "That button doesn't belong to a request I know. Start a new one with `/gong-erase`.",
@@ -70,6 +74,9 @@ _WORDS: dict[Why, str] = {
     Why.IDENTIFIER_GONE: "The full {noun} of request `{request_id}` is no longer kept by the bot.",
     Why.IDENTIFIER_UNREADABLE: "The stored {noun} of request `{request_id}` cannot be decrypted (it was altered, or "
     "its key is not configured). Nothing will be sent to Gong for it; ask the bot's admin to check its keys.",
+    Why.NOTHING_TO_RETRY: "No failed item of this batch can be sent again: none failed, they were sent again "
+    "already, or their identifiers were forgotten after the retry window. Start a new batch with `/gong-erase bulk` "
+    "for any that still need erasing (the results file in the thread lists them).",
     Why.TOO_MANY_DRAFTS: "You have {count} erase requests you haven't submitted yet. Submit or cancel some of them "
     "(their private confirmations are above), or let them expire, then try again.",
 }

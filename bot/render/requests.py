@@ -48,6 +48,7 @@ def usage() -> Message:
         "• No extensions (`ext. 12`): Gong would glue them onto the number.\n"
         "• You confirm privately first; then the request is posted here for an approver, and only after "
         "approval is anything sent to Gong.\n"
+        "`/gong-erase bulk` · many identifiers at once: paste a list or attach a CSV file, one approval for all\n"
         "`/gong-erase status <request id>` · the request's history (requester and approvers)\n"
         "`/gong-erase list` · your requests, and for approvers everything waiting\n"
         "`/gong-erase lookup <number or address>` · what became of earlier requests for it (approvers)"

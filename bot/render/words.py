@@ -15,7 +15,7 @@ __all__ = [
     "reason_text",
 ]  # fmt: skip
 
-NOUN = {TargetKind.PHONE: "number", TargetKind.EMAIL: "address"}
+NOUN = {TargetKind.PHONE: "number", TargetKind.EMAIL: "address", TargetKind.BATCH: "identifiers"}
 
 STATE_LINES = {
     State.PENDING: ":hourglass_flowing_sand: Waiting for approval",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .batches import Batches
 from .decisions import Decisions
 from .home import Home
 from .ports import Slack
@@ -25,3 +26,4 @@ class Services:
     channels: frozenset[str] | None  # GONG_ERASE_CHANNELS; None: any channel
     workspace: WorkspaceGuard
     after_ack: Callable[[Callable[[], None]], None]  # runs work once Slack has its answer (see app.AfterAck)
+    batches: Batches

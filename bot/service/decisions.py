@@ -27,9 +27,9 @@ log = logging.getLogger(__name__)
 _ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U to misread
 
 
-def new_request_id() -> str:
-    """`ER-` and eight characters nobody misreads."""
-    return "ER-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(8))
+def new_request_id(prefix: str = "ER-") -> str:
+    """`ER-` (a batch: `EB-`) and eight characters nobody misreads."""
+    return prefix + "".join(secrets.choice(_ID_ALPHABET) for _ in range(8))
 
 
 def load(store: Store | Tx, request_id: str) -> ErasureRequest:

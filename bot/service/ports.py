@@ -62,6 +62,22 @@ class Slack(Protocol):
         """Answer privately through an interaction's response_url."""
         ...
 
+    def post_ephemeral(self, channel: str, user: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        """A message in `channel` that only `user` sees."""
+        ...
+
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> str:
+        """Open a modal with an interaction's trigger_id; the view's id."""
+        ...
+
+    def download(self, url: str, limit: int) -> bytes:
+        """A file a person shared with the bot, at most `limit` bytes."""
+        ...
+
+    def upload_file(self, channel: str, thread_ts: str, filename: str, content: bytes, title: str) -> str:
+        """Upload a file into a thread; the file's id."""
+        ...
+
     def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         """Publish one person's App Home tab."""
         ...

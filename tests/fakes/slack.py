@@ -103,6 +103,7 @@ class FakeSlack:
         self.used_triggers: set[str] = set()
         self.ephemerals: dict[str, list[Message]] = {}  # user → messages only they saw (chat.postEphemeral)
         self.views: list[dict[str, Any]] = []  # every modal opened, with its trigger's user
+        self.opened_by: dict[str, dict[str, Any]] = {}  # trigger_id → the modal it opened
         self.files: dict[str, SlackFile] = {}
         self._file_ids = itertools.count(1)
         self.socket_url: str | None = None  # what apps.connections.open hands out (a FakeSocketMode)
@@ -338,6 +339,7 @@ class FakeSlack:
         assert isinstance(view, dict)
         opened = {**view, "id": f"V{len(self.views) + 1:08d}", "trigger_user": trigger.rsplit(".", 1)[1]}
         self.views.append(opened)
+        self.opened_by[trigger] = opened
         return {"ok": True, "view": opened}
 
     def share_file(self, name: str, content: bytes) -> dict[str, Any]:

@@ -17,7 +17,8 @@ def test_manifest_declares_the_command_interactivity_and_least_scopes() -> None:
     interactivity = manifest["settings"]["interactivity"]
     assert interactivity["is_enabled"] is True and interactivity["request_url"].endswith("/slack/events")
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == [
-        "channels:read", "chat:write", "commands", "groups:read", "usergroups:read", "users:read"
+        "channels:read", "chat:write", "commands", "files:read", "files:write", "groups:read", "usergroups:read",
+        "users:read",
     ]  # fmt: skip
     assert manifest["features"]["bot_user"]["display_name"]
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True

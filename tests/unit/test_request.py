@@ -65,8 +65,13 @@ def test_each_pair_is_either_in_the_table_or_raises(state: State, event: Event) 
 
 
 def test_erasure_is_only_reachable_through_approval() -> None:
-    """Only APPROVE leads to approved and causes the erase job; only approved can be submitted to Gong."""
-    assert [pair for pair, t in TRANSITIONS.items() if t.to is State.APPROVED] == [(State.PENDING, Event.APPROVE)]
+    """Only APPROVE leads to approved from an undecided request and causes the erase job (a batch's RETRY returns
+    there only from states that approval alone leads to); only approved can be submitted to Gong."""
+    into_approved = [pair for pair, t in TRANSITIONS.items() if t.to is State.APPROVED]
+    assert [pair for pair in into_approved if pair[1] is not Event.RETRY] == [(State.PENDING, Event.APPROVE)]
+    retried_from = {state for state, event in into_approved if event is Event.RETRY}
+    assert retried_from == {State.SUBMITTED, State.FAILED, State.VERIFIED, State.UNVERIFIED}
+    assert not {t.to for (state, _), t in TRANSITIONS.items() if state in OPEN} & retried_from
     assert [pair for pair, t in TRANSITIONS.items() if Kind.GONG_ERASE in t.causes] == [(State.PENDING, Event.APPROVE)]
     assert not [event for event, causes in NOTES.items() if Kind.GONG_ERASE in causes]
     assert [pair for pair, t in TRANSITIONS.items() if t.to is State.SUBMITTED] == [
@@ -76,6 +81,13 @@ def test_erasure_is_only_reachable_through_approval() -> None:
     assert {source for (source, _), t in TRANSITIONS.items() if t.to in {State.VERIFIED, State.UNVERIFIED}} == {
         State.SUBMITTED
     }
+
+
+def test_a_retry_of_a_batch_does_not_keep_a_failed_request_from_being_over() -> None:
+    """A failed or finished request is still over (its identifier wiped with the move), though a batch in the
+    same state may be retried."""
+    assert {State.FAILED, State.VERIFIED, State.UNVERIFIED} <= TERMINAL
+    assert is_over(State.FAILED, SCHEDULE)
 
 
 def test_every_move_is_an_audit_event() -> None:

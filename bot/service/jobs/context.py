@@ -30,6 +30,8 @@ class JobContext:
     clock: Callable[[], float]
     wake: Callable[[], None]  # new work is queued: the worker need not wait for its next poll
     stopping: threading.Event  # the process is shutting down: wait no longer than needed
+    calls_per_second: float = 3.0  # the pace the budget keeps: a batch's time left is told from it
+    hash_key: str = ""  # for the keyed hash of a batch's items ("" in unit tests only)
 
 
 Handler = Callable[[JobContext, Job, ErasureRequest], None]

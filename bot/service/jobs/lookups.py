@@ -8,12 +8,13 @@ from ...domain.audit import AuditEvent
 from ...domain.gong import GongLookup
 from ...domain.jobs import Job, Kind
 from ...domain.request import ErasureRequest, Event, State
+from ...domain.target import TargetKind
 from ...errors import GongRateLimited, GongRejected, GongUnavailable
 from ...render import refusals
 from .context import JobContext, finish, retry
 from .gong_calls import MAX_RATE_LIMITED, pause_after_429, take_slot, until_slot
 
-__all__ = ["LookupFailed", "preview", "verify"]
+__all__ = ["LookupFailed", "lookup_within_budget", "preview", "verify"]
 
 
 @dataclass(frozen=True)
@@ -85,9 +86,16 @@ def verify(ctx: JobContext, job: Job, request: ErasureRequest) -> None:
 
 
 def _lookup(ctx: JobContext, job: Job, request: ErasureRequest) -> GongLookup | LookupFailed | None:
-    """Ask Gong what it holds; None when the job was put back to run again (budget, 429, a passing error)."""
-    if not request.identifier:
-        return LookupFailed(refusals.lookup_failure(gone=request.kind))
+    return lookup_within_budget(ctx, job, request.kind, request.identifier)
+
+
+def lookup_within_budget(
+    ctx: JobContext, job: Job, kind: TargetKind, identifier: str | None
+) -> GongLookup | LookupFailed | None:
+    """Ask Gong what it holds for one identifier; None when the job was put back to run again (budget, 429, a
+    passing error)."""
+    if not identifier:
+        return LookupFailed(refusals.lookup_failure(gone=kind))
     slot = take_slot(ctx)
     if slot.acquired:
         slot = until_slot(ctx, slot)
@@ -95,7 +103,7 @@ def _lookup(ctx: JobContext, job: Job, request: ErasureRequest) -> GongLookup | 
         retry(ctx, job, slot.wait, "waiting for the Gong call budget")
         return None
     try:
-        return ctx.gong.lookup(request.kind, request.identifier)
+        return ctx.gong.lookup(kind, identifier)
     except GongRateLimited as exc:
         limited = int(job.payload.get("rate_limited", 0)) + 1
         if limited > MAX_RATE_LIMITED:

@@ -9,12 +9,14 @@ import logging
 from ...domain.audit import AuditEvent
 from ...domain.jobs import Job, Kind
 from ...domain.request import ErasureRequest, Event, State
+from ...domain.target import TargetKind
 from ...errors import SlackError
-from ...render import refusals, requests
+from ...render import batches, refusals, requests
 from ...render.blocks import Message, plain_fallback
+from ..batches import view_of
 from .context import Handler, JobContext, finish, retry
 
-__all__ = ["MAX_SLACK_ATTEMPTS", "post_approval", "refresh_parent", "remind", "thread_note"]
+__all__ = ["MAX_SLACK_ATTEMPTS", "approval_of", "post_approval", "refresh_parent", "remind", "slack_job", "thread_note"]
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +30,7 @@ _BLOCKS_REFUSED = {"invalid_blocks", "invalid_blocks_format"}  # then the words 
 MAX_SLACK_ATTEMPTS = 8
 
 
-def _slack_job(handler: Handler) -> Handler:
+def slack_job(handler: Handler) -> Handler:
     """Run a handler that talks to Slack; a SlackError becomes a retry, plain words, or giving up."""
 
     @functools.wraps(handler)
@@ -41,12 +43,12 @@ def _slack_job(handler: Handler) -> Handler:
     return run
 
 
-@_slack_job
+@slack_job
 def post_approval(ctx: JobContext, job: Job, request: ErasureRequest) -> None:
     """Post the public approval message, then replace the requester's private confirmation."""
     response_url = str(job.payload.get("response_url") or "")
     if request.message_ts is None:
-        text, blocks = requests.approval_message(request, ctx.policy, ctx.clock())
+        text, blocks = approval_of(ctx, request)
         ts = ctx.slack.post_message(request.channel, text, blocks)
         now = ctx.clock()
         with ctx.store.transaction() as tx:
@@ -59,16 +61,16 @@ def post_approval(ctx: JobContext, job: Job, request: ErasureRequest) -> None:
         _respond(ctx, response_url, requests.submitted_ephemeral(request), replace=True)
 
 
-@_slack_job
+@slack_job
 def refresh_parent(ctx: JobContext, job: Job, request: ErasureRequest) -> None:
     """Redraw the approval message from the request as it is now."""
     if request.message_ts:
-        text, blocks = _plain_if_asked(job, requests.approval_message(request, ctx.policy, ctx.clock()))
+        text, blocks = _plain_if_asked(job, approval_of(ctx, request))
         ctx.slack.update_message(request.channel, request.message_ts, text, blocks)
     finish(ctx, job)
 
 
-@_slack_job
+@slack_job
 def thread_note(ctx: JobContext, job: Job, request: ErasureRequest) -> None:
     """Say in the approval message's thread what became of the request (or of a check, or of the budget)."""
     if request.message_ts:
@@ -84,7 +86,7 @@ def thread_note(ctx: JobContext, job: Job, request: ErasureRequest) -> None:
     finish(ctx, job)
 
 
-@_slack_job
+@slack_job
 def remind(ctx: JobContext, job: Job, request: ErasureRequest) -> None:
     """Nudge the approvers of a request still pending; the domain schedules the next nudge."""
     if request.state is not State.PENDING or not request.message_ts:
@@ -99,6 +101,14 @@ def remind(ctx: JobContext, job: Job, request: ErasureRequest) -> None:
         tx.note(request, AuditEvent.REMINDED, actor="bot", now=now, detail={"nudge": nudge},
                 payloads={Kind.REMIND: {"nudges": nudge}})  # fmt: skip
     ctx.wake()
+
+
+def approval_of(ctx: JobContext, request: ErasureRequest) -> Message:
+    """The public approval message of a request, or of a batch with its progress."""
+    if request.kind is TargetKind.BATCH:
+        view = view_of(ctx.store, request, rate=ctx.calls_per_second, checks=len(ctx.schedule.verify_after))
+        return batches.approval_message(view, ctx.policy, ctx.clock())
+    return requests.approval_message(request, ctx.policy, ctx.clock())
 
 
 def _respond(ctx: JobContext, response_url: str, message: Message, *, replace: bool) -> None:
