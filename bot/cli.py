@@ -22,7 +22,7 @@ from .errors import ConfigError, InputRejected, StoreError
 from .render.batches import spreadsheet_safe
 from .render.refusals import explain
 from .service.audit import EXPORT_COLUMNS, export, verify
-from .service.queries import records_for
+from .service.queries import batch_records_for, records_for
 
 __all__ = ["main"]
 
@@ -118,12 +118,17 @@ def _lookup(store: Store, keys: tuple[str, ...], text: str, out: TextIO, err: Te
         print(explain(refusal), file=err)
         return 2
     found = records_for(store, keys, target)
-    if not found:
+    in_batches = batch_records_for(store, keys, target)
+    if not found and not in_batches:
         print(f"no record of an erase request for {target.masked}", file=out)
         return 0
-    print(f"{len(found)} erase request(s) for {target.masked}", file=out)
+    print(f"{len(found) + len(in_batches)} erase request(s) for {target.masked}", file=out)
     for request in found:
         print(printable(_describe(request)), file=out)
+    for batch, item in in_batches:
+        gong_id = f" · Gong requestId {item.gong_request_id}" if item.gong_request_id else ""
+        print(printable(f"{batch.id} line {item.line} · item {item.outcome.value}{gong_id} · batch {batch.state.value}"
+                        f" · requested by {batch.requester}"), file=out)  # fmt: skip
     return 0
 
 

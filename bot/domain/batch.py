@@ -8,6 +8,7 @@ import csv
 import io
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -18,8 +19,8 @@ from .text import clean
 
 __all__ = [
     "BATCH_ID", "IDENTIFIER_COLUMNS", "ITEM_MOVES", "MAX_BATCH_BYTES", "MAX_BATCH_ITEMS", "BatchFacts", "BatchItem",
-    "BatchLine", "BatchView", "Intake", "ItemEvent", "ItemOutcome", "Progress", "Refused", "item_is_over", "mask_line",
-    "next_outcome", "read_batch", "read_sources", "scrub_batch_reason",
+    "BatchLine", "BatchView", "Intake", "ItemEvent", "ItemOutcome", "Progress", "Refused", "item_facts",
+    "item_is_over", "mask_line", "next_outcome", "read_batch", "read_sources", "scrub_batch_reason",
 ]  # fmt: skip
 
 BATCH_ID = re.compile(r"^EB-[0-9A-Z]{8}$")  # a batch's request id: `EB-` and eight characters
@@ -141,6 +142,12 @@ class BatchView:
         c = self.counts
         return Progress(done=c[ItemOutcome.ACCEPTED] + c[ItemOutcome.VERIFIED] + c[ItemOutcome.UNVERIFIED],
                         failed=c[ItemOutcome.FAILED], waiting=c[ItemOutcome.WAITING])  # fmt: skip
+
+
+def item_facts(items: Iterable[BatchItem]) -> list[tuple[int, str, str, str, bool]]:
+    """What of each line the reading of a batch seals (see domain.integrity.items_digest): not its outcome, which
+    moves on, nor its identifier, which is wiped."""
+    return [(i.line, i.kind.value, i.masked, i.identifier_hash or "", i.outcome is ItemOutcome.REFUSED) for i in items]
 
 
 class ItemEvent(StrEnum):

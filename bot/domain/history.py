@@ -12,7 +12,7 @@ from typing import Any
 
 from .audit import AuditEvent, AuditRow
 
-__all__ = ["History", "replay"]
+__all__ = ["History", "ItemHistory", "replay"]
 
 _DECISIONS = {AuditEvent.REJECT, AuditEvent.CANCEL, AuditEvent.EXPIRE}
 _CHECKS = {AuditEvent.VERIFIED_ERASED, AuditEvent.STILL_HELD, AuditEvent.CHECK_FAILED}
@@ -35,10 +35,24 @@ class History:
     attempts: list[dict[str, Any]] = field(default_factory=list)  # each gong_attempt's detail, in order
     failure: str | None = None
     checked_at: float | None = None
+    items: dict[int, ItemHistory] = field(default_factory=dict)  # a batch's lines, by line number
 
     def sealed(self, name: str) -> Any:
         """A fact the `created` row sealed, or None when it predates that fact being sealed."""
         return self.facts.get(name)
+
+
+@dataclass
+class ItemHistory:
+    """One line of a batch as its sealed rows tell it: its answers from Gong and its outcome."""
+
+    line: int
+    outcome: str = "waiting"
+    gong_request_id: str | None = None
+    attempts: list[dict[str, Any]] = field(default_factory=list)  # gong_attempt details of this line
+    calls: int = 0  # gong_call rows: calls that went out, answered or not
+    failure: str | None = None
+    checked_at: float | None = None
 
 
 def replay(rows: Iterable[AuditRow]) -> dict[str, History]:
@@ -53,6 +67,10 @@ def replay(rows: Iterable[AuditRow]) -> dict[str, History]:
 
 
 def _apply(history: History, row: AuditRow) -> None:
+    line = row.detail.get("line")
+    if isinstance(line, int):  # one item of a batch: its own history, never the batch's
+        _apply_item(history.items.setdefault(line, ItemHistory(line)), row)
+        return
     if row.to_state is not None and row.to_state != row.from_state:
         history.state = row.to_state  # a move; a note's states say where the request stood, and older notes
         # could name a state their writer had read before another process moved the request on
@@ -71,11 +89,34 @@ def _apply(history: History, row: AuditRow) -> None:
         history.attempts.append(dict(row.detail))
     elif event is AuditEvent.GONG_ACCEPTED:
         history.gong_request_id = row.detail.get("gong_request_id") or _accepted_id(history.attempts)
+        history.failure = None  # a batch's retry that went through
     elif event is AuditEvent.GONG_FAILED:
         history.failure = row.detail.get("failure")
         history.gong_request_id = row.detail.get("gong_request_id")
+    elif event is AuditEvent.BATCH_READ:
+        history.facts["items_digest"] = row.detail.get("items_digest")
+    elif event is AuditEvent.RETRY:
+        for item in history.items.values():
+            if item.outcome == "failed":
+                item.outcome, item.failure = "waiting", None
     if event in _CHECKS:
         history.checked_at = row.at
+
+
+def _apply_item(item: ItemHistory, row: AuditRow) -> None:
+    detail = row.detail
+    if row.event is AuditEvent.GONG_CALL:
+        item.calls += 1
+    elif row.event is AuditEvent.GONG_ATTEMPT:
+        item.attempts.append(dict(detail))
+    elif row.event is AuditEvent.ITEM_FAILED:
+        item.failure = detail.get("failure")
+    elif row.event is AuditEvent.ITEM_CHECKED:
+        item.checked_at = row.at
+    if detail.get("outcome"):
+        item.outcome = str(detail["outcome"])
+        if row.event is not AuditEvent.ITEM_CHECKED:
+            item.gong_request_id = detail.get("gong_request_id")
 
 
 def _accepted_id(attempts: list[dict[str, Any]]) -> str | None:

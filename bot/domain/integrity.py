@@ -12,7 +12,7 @@ from typing import Any
 
 from .target import TargetKind
 
-__all__ = ["GENESIS", "SEALED", "BrokenLink", "chain_key", "digest", "identifier_hash", "verify"]
+__all__ = ["GENESIS", "SEALED", "BrokenLink", "chain_key", "digest", "identifier_hash", "items_digest", "verify"]
 
 GENESIS = ""  # the "previous hash" of the first row
 
@@ -29,6 +29,13 @@ def fingerprint(chain: bytes) -> str:
     """What the database keeps to recognise its hash key: an HMAC of a fixed label under the chain key, which says
     nothing about the key itself."""
     return hmac.new(chain, b"gong-erase hash key fingerprint v1", hashlib.sha256).hexdigest()
+
+
+def items_digest(items: Iterable[tuple[int, str, str, str, bool]]) -> str:
+    """SHA-256 over a batch's lines as read — (line, kind, masked, keyed hash, refused) in line order — sealed in
+    the audit row that records the reading, so that `audit verify` sees any later edit of the batch's items."""
+    canonical = json.dumps(sorted(items), separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def identifier_hash(key: str, kind: TargetKind, identifier: str) -> str:

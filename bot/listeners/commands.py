@@ -26,15 +26,15 @@ def register(app: App, services: Services) -> None:
     policy = decisions.policy
 
     def lookup(slash: SlashCommand, rest: str) -> Message:
-        target, found = queries.find_proof(rest, slash.user_id)
-        return reports.proof(target.masked, found)
+        target, found, in_batches = queries.find_proof(rest, slash.user_id)
+        return reports.proof(target.masked, found, in_batches)
 
     def status(slash: SlashCommand, rest: str) -> Message:
         request_id = rest.strip().upper()
         if not REQUEST_ID.fullmatch(request_id):
             raise InputRejected(Why.STATUS_NEEDS_ID)
         request, trail = queries.status(request_id, slash.user_id)
-        return reports.status(request, trail)
+        return reports.status(request, trail, queries.item_counts(request))
 
     def overview(slash: SlashCommand, rest: str) -> Message:
         mine, pending = queries.overview(slash.user_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,6 +135,11 @@ def _refusal_lines(refused: Sequence[BatchItem], total: int) -> Blocks:
     lines = [f"• line {item.line} `{escape(item.masked)}`: {escape(item.error)[:240]}" for item in refused]
     if total > len(refused):
         lines.append(f"…and {total - len(refused):,} more refused line(s): the results file lists them all.")
+    return _sections(lines)
+
+
+def _sections(lines: Sequence[str]) -> Blocks:
+    """Lines in as few sections as Slack's 3,000 characters a section allow."""
     blocks: Blocks = []
     chunk = ""
     for line in lines:
@@ -292,22 +297,23 @@ def summary(view: BatchView) -> Message:
             lines.append(f"• line {item.line} `{escape(item.masked)}`: {escape(item.error)[:200]}{gong_id}")
         if failed > len(view.failures):
             lines.append(f"…and {failed - len(view.failures):,} more in the results file.")
-        blocks.append(section("\n".join(lines)[:3000]))
+        blocks += _sections(lines)
         blocks.append({"type": "actions", "block_id": "bulk_after", "elements": [
             button("bulk_retry", f"Retry {failed:,} failed", view.request.id, "primary")]})  # fmt: skip
         blocks.append(context("Approvers may send the failed items again, without another approval."))
     return f"Batch {view.request.id}: {accepted:,} accepted, {failed:,} failed", blocks
 
 
-def check_note(view: BatchView, round_: int) -> Message:
-    """One round of checks after the erase, for the whole batch: counts, never identifiers."""
-    c = view.counts
-    text = (f":mag: *Check {round_} of batch `{view.request.id}`:* {c[ItemOutcome.VERIFIED]:,} verified erased · "
-            f"{c[ItemOutcome.ACCEPTED]:,} still held (checked again later) · {c[ItemOutcome.UNVERIFIED]:,} still "
-            "held at the last check")  # fmt: skip
-    if view.request.state is State.UNVERIFIED:
-        text += ". Contact Gong support (help@gong.io) with the requestIds of the results file's `unverified` rows."
-    elif view.request.state is State.VERIFIED:
+def check_note(batch: ErasureRequest, tally: Mapping[str, Any]) -> Message:
+    """One round of checks after the erase, for the whole batch, as counted when the round ended: counts, never
+    identifiers."""
+    verified, held, unverified = (int(tally.get(name, 0)) for name in ("verified", "still_held", "unverified"))
+    text = (f":mag: *Check {tally.get('round', 1)} of batch `{batch.id}`:* {verified:,} verified erased · "
+            f"{held:,} still held (checked again later) · {unverified:,} still held at the last check")  # fmt: skip
+    if not held and unverified:
+        text += (". Contact Gong support (help@gong.io) with the Gong requestIds of these items (`python -m bot audit "
+                 "export` lists them).")  # fmt: skip
+    elif not held:
         text += ". Every item Gong accepted is verified erased."
     return text.split("\n", 1)[0][:150], [section(text[:3000])]
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from ..domain.audit import AuditEvent, AuditRow
+from ..domain.batch import BatchItem, ItemOutcome
 from ..domain.request import ErasureRequest, State
 from .blocks import Blocks, Message, context, escape, section, slack_date, user
 from .words import STATE_LINES, approvers_of, reason_text
@@ -10,12 +13,21 @@ from .words import STATE_LINES, approvers_of, reason_text
 __all__ = ["audit_checkpoint", "overview", "proof", "status"]
 
 
-def proof(masked: str, requests: list[ErasureRequest]) -> Message:
-    """What the bot can prove about a number or address from its keyed hash alone (ephemeral, approvers)."""
-    if not requests:
+def proof(
+    masked: str, requests: list[ErasureRequest], in_batches: Sequence[tuple[ErasureRequest, BatchItem]] = ()
+) -> Message:
+    """What the bot can prove about a number or address from its keyed hash alone (ephemeral, approvers): its own
+    requests, and the lines of batches that listed it."""
+    if not requests and not in_batches:
         text = f":mag: No record of an erase request for {escape(masked)}."
         return text, [section(text)]
-    blocks: Blocks = [section(f":mag: *{len(requests)} erase request(s) for {escape(masked)}*")]
+    blocks: Blocks = [section(f":mag: *{len(requests) + len(in_batches)} erase request(s) for {escape(masked)}*")]
+    for batch, item in in_batches[:10]:
+        gong_id = f" · Gong requestId `{escape(item.gong_request_id)}`" if item.gong_request_id else ""
+        blocks.append(section(
+            f"*`{batch.id}`* line {item.line} (a batch of {batch.masked}) · item {item.outcome.value}{gong_id}\n"
+            f"Requested {slack_date(batch.created_at)} by {user(batch.requester)} · reason: {reason_text(batch)} · "
+            f"batch: {STATE_LINES[batch.state]}"[:3000]))  # fmt: skip
     for request in requests[:20]:
         approvers = approvers_of(request) or "nobody"
         lines = [
@@ -48,19 +60,26 @@ EVENT_WORDS: dict[AuditEvent, str] = {
     AuditEvent.STILL_HELD: "checked: Gong still held data", AuditEvent.CHECK_FAILED: "could not check",
     AuditEvent.REMINDED: "reminded approvers", AuditEvent.REVEALED: "looked at the full identifier",
     AuditEvent.BUDGET_SPENT: "waited for Gong's daily allowance", AuditEvent.PROOF_LOOKUP: "looked up the records",
-    AuditEvent.KEYS_ROTATED: "re-encrypted under a new key",
+    AuditEvent.KEYS_ROTATED: "re-encrypted under a new key", AuditEvent.RETRY: "sent the failed items again",
+    AuditEvent.BATCH_READ: "read the list", AuditEvent.ITEM_FAILED: "an item failed",
+    AuditEvent.ITEM_CHECKED: "checked an item", AuditEvent.HASH_KEY_ROTATED: "handed the chain to a new hash key",
 }  # fmt: skip
 
 
-def status(request: ErasureRequest, trail: list[AuditRow]) -> Message:
-    """`/gong-erase status <id>`: where the request stands and what happened to it, oldest first."""
+def status(request: ErasureRequest, trail: list[AuditRow], counts: Mapping[ItemOutcome, int] | None = None) -> Message:
+    """`/gong-erase status <id>`: where the request stands and what happened to it, oldest first. A batch's
+    `counts` say where its items stand; its history leaves out what happened to each item (the results file and
+    the export have that)."""
     head = (
         f"*`{request.id}`* · {request.masked} · {STATE_LINES[request.state]}\n"
         f"Requested {slack_date(request.created_at)} by {user(request.requester)} · reason: {reason_text(request)}"
     )
+    if counts is not None:
+        head += "\nItems: " + " · ".join(f"{n:,} {outcome.value}" for outcome, n in counts.items() if n)
+        trail = [row for row in trail if "line" not in row.detail]
     lines = []
     for row in trail[-40:]:
-        what = EVENT_WORDS[row.event] if isinstance(row.event, AuditEvent) else escape(row.event)
+        what = EVENT_WORDS.get(row.event, row.event.value) if isinstance(row.event, AuditEvent) else escape(row.event)
         status_code = row.detail.get("status") if row.event is AuditEvent.GONG_ATTEMPT else None
         lines.append(
             f"{slack_date(row.at)} · {_actor(row.actor)} {what}" + (f" ({status_code})" if status_code else "")

@@ -11,8 +11,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ..adapters.store import Store
-from ..domain.history import History, replay
+from ..domain.batch import BatchItem, ItemOutcome, item_facts
+from ..domain.history import History, ItemHistory, replay
+from ..domain.integrity import items_digest
 from ..domain.request import ErasureRequest, State
+from ..domain.target import TargetKind
 from ..errors import SlackError
 from ..render.reports import audit_checkpoint
 from .ports import Slack
@@ -25,7 +28,7 @@ EXPORT_COLUMNS = (
     "request_id", "kind", "masked", "identifier_hash", "state", "outcome", "requested_at", "requester", "reason",
     "required_approvals", "approvers", "approved_at", "decided_by", "decided_at", "gong_request_id",
     "gong_attempts", "gong_attempt_request_ids", "failure", "verification", "checked_at", "next_check_at",
-    "regime", "received_on", "due_on",
+    "regime", "received_on", "due_on", "batch_id", "line",
 )  # fmt: skip
 _OUTCOMES = {
     "draft": "not submitted", "pending": "waiting for approval", "approved": "approved, erase pending",
@@ -62,6 +65,8 @@ def verify(store: Store, head: str | None = None) -> Verdict:
         histories = replay(store.audit_rows())
         for request in store.all_requests():
             problems += _disagreements(request, histories.get(request.id), store.approval_times(request.id))
+            if request.kind is TargetKind.BATCH:
+                problems += _batch_disagreements(store, request, histories.get(request.id))
     return Verdict(checked, tuple(problems))
 
 
@@ -75,7 +80,11 @@ def export(store: Store, since: float) -> list[dict[str, object]]:
         history = histories.get(request.id)
         if history is None or not history.created:
             continue  # nothing sealed says this request was ever made: `audit verify` reports it
-        records.append(_record(request, history))
+        record = _record(request, history)
+        if request.kind is TargetKind.BATCH:
+            records += [_item_record(record, item, history) for item in store.batch.items(request.id)]
+        else:
+            records.append(record)
     return records
 
 
@@ -169,8 +178,47 @@ def _record(request: ErasureRequest, history: History) -> dict[str, object]:
         "next_check_at": _iso(request.next_check_at),
         "regime": sealed_or_table("regime", deadline.regime.value if deadline else "") or "",
         "received_on": sealed_or_table("received_on", deadline.received.isoformat() if deadline else "") or "",
-        "due_on": deadline.due.isoformat() if deadline else "",
+        "due_on": deadline.due.isoformat() if deadline else "", "batch_id": "", "line": "",
     }  # fmt: skip
+
+
+def _batch_disagreements(store: Store, batch: ErasureRequest, history: History | None) -> list[str]:
+    """A batch's items against the digest sealed when its list was read."""
+    items = store.batch.items(batch.id)
+    sealed = history.sealed("items_digest") if history else None
+    if sealed is None:
+        return [f"batch {batch.id} has items but no sealed row saying its list was read"] if items else []
+    if items_digest(item_facts(items)) != sealed:
+        return [
+            f"batch {batch.id}: its items are not the ones sealed when its list was read (edited, added or removed)"
+        ]
+    return []
+
+
+def _item_record(batch: dict[str, object], item: BatchItem, history: History) -> dict[str, object]:
+    """One line of a batch for the export: the batch's people and times, the item's own facts (the working table's
+    mask and hash, which `audit verify` checks against the sealed digest) and its sealed answers from Gong."""
+    sealed = history.items.get(item.line, ItemHistory(item.line))
+    state = "refused" if item.outcome is ItemOutcome.REFUSED else sealed.outcome
+    if batch["state"] in _UNAPPROVED and state == "waiting":
+        state = "not sent"
+    ids = [str(a["gong_request_id"]) for a in sealed.attempts if a.get("gong_request_id")]
+    return batch | {
+        "request_id": f"{item.batch_id}#{item.line}", "kind": item.kind.value if state != "refused" else "",
+        "masked": item.masked, "identifier_hash": item.identifier_hash or "", "state": state,
+        "outcome": _ITEM_OUTCOMES.get(state, state), "gong_request_id": sealed.gong_request_id or "",
+        "gong_attempts": sealed.calls, "gong_attempt_request_ids": ";".join(ids),
+        "failure": sealed.failure or (item.error if state == "refused" else ""),
+        "verification": {"verified": "verified erased", "unverified": "not verified"}.get(state, ""),
+        "checked_at": _iso(sealed.checked_at), "batch_id": item.batch_id, "line": item.line,
+    }  # fmt: skip
+
+
+_ITEM_OUTCOMES = {
+    "waiting": "approved, erase pending", "accepted": "erase accepted by Gong", "verified": "erase accepted by Gong",
+    "unverified": "erase accepted by Gong", "failed": "erase failed", "refused": "refused when the list was read",
+    "not sent": "not sent: the batch was not approved",
+}  # fmt: skip
 
 
 def _iso(ts: float | None) -> str:

@@ -11,14 +11,15 @@ from collections.abc import Callable
 from ..adapters.store import Store
 from ..domain.approval import ApprovalPolicy
 from ..domain.audit import AuditEvent, AuditRow
+from ..domain.batch import BatchItem, ItemOutcome
 from ..domain.integrity import identifier_hash
 from ..domain.request import ErasureRequest, State
-from ..domain.target import Target, parse_erase_text
+from ..domain.target import Target, TargetKind, parse_erase_text
 from ..errors import Closed, NotAllowed, Refusal, Why
 from .decisions import approver_groups, load
 from .ports import Directory
 
-__all__ = ["Queries", "records_for"]
+__all__ = ["BatchRecord", "Queries", "batch_records_for", "records_for"]
 
 log = logging.getLogger(__name__)
 
@@ -60,16 +61,17 @@ class Queries:
         log.info("request %s: %s looked at the full identifier", request.id, actor)
         return request
 
-    def find_proof(self, text: str, actor: str) -> tuple[Target, list[ErasureRequest]]:
+    def find_proof(self, text: str, actor: str) -> tuple[Target, list[ErasureRequest], list[BatchRecord]]:
         """Approvers ask what became of a number or address: found by its keyed hash, and audited."""
         if not self.policy.is_approver(actor, self._groups_of(actor, deciding=True)):
             raise NotAllowed(Why.NOT_APPROVER_LOOKUP)
         target = parse_erase_text(text).target
         found = self.records_for(target)
+        in_batches = batch_records_for(self.store, self.hash_keys, target)
         with self.store.transaction() as tx:
             tx.note(None, AuditEvent.PROOF_LOOKUP, actor=actor, now=self.clock(),
-                    detail={"masked": target.masked, "found": len(found)})  # fmt: skip
-        return target, found
+                    detail={"masked": target.masked, "found": len(found) + len(in_batches)})  # fmt: skip
+        return target, found, in_batches
 
     def records_for(self, target: Target) -> list[ErasureRequest]:
         """Every request ever made for this identifier (see records_for)."""
@@ -81,6 +83,10 @@ class Queries:
         if actor != request.requester and not self.policy.is_approver(actor, self._groups_of(actor, deciding=False)):
             raise NotAllowed(Why.NOT_ALLOWED_STATUS)
         return request, self.store.audit_trail(request_id)
+
+    def item_counts(self, request: ErasureRequest) -> dict[ItemOutcome, int] | None:
+        """Where a batch's items stand; None for a single request."""
+        return self.store.batch.counts(request.id) if request.kind is TargetKind.BATCH else None
 
     def overview(self, actor: str, limit: int = 15) -> tuple[list[ErasureRequest], list[ErasureRequest] | None]:
         """Your latest requests, and for approvers every request waiting for approval; newest first."""
@@ -98,3 +104,17 @@ def records_for(store: Store, hash_keys: tuple[str, ...], target: Target) -> lis
     found = {request.id: request for key in hash_keys
              for request in store.find_by_hash(identifier_hash(key, target.kind, target.identifier))}  # fmt: skip
     return sorted(found.values(), key=lambda request: request.created_at)
+
+
+BatchRecord = tuple[ErasureRequest, BatchItem]  # a batch, and the line of it that was for the identifier
+
+
+def batch_records_for(store: Store, hash_keys: tuple[str, ...], target: Target) -> list[BatchRecord]:
+    """Every line of a batch ever listed for this identifier, by its keyed hash (as records_for), oldest first."""
+    hashes = {identifier_hash(key, target.kind, target.identifier) for key in hash_keys}
+    found = []
+    for item in (item for value in hashes for item in store.batch.find_by_hash(value)):
+        batch = store.get_request(item.batch_id)
+        if batch is not None:
+            found.append((batch, item))
+    return sorted(found, key=lambda pair: (pair[0].created_at, pair[1].line))

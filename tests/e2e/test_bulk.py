@@ -6,6 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import json
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -17,6 +20,8 @@ from tests.support import (
     CHANNEL,
     OUTSIDER,
     REQUESTER,
+    ROOT,
+    BotProcess,
     SignedSlack,
     all_text,
     button_value,
@@ -205,3 +210,43 @@ def test_an_outsider_cannot_approve_a_batch(deployment: Deployment, fake_slack: 
     assert response.status_code == 200
     refusal = fake_slack.wait_for(lambda: fake_slack.responded(url), what="the refusal")[0]
     assert "approvers" in all_text(refusal["blocks"]).lower()
+
+
+def run_cli(host: BotProcess, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bot …` against the deployment's database, as an admin runs it beside the bot."""
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=host.env, capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
+
+
+def test_a_batch_shows_in_status_list_home_lookup_and_the_export_one_row_per_item(
+    deployment: Deployment, fake_slack: FakeSlack
+) -> None:
+    """`status EB-…` counts the items (and leaves out each item's calls), `list` and the Home tab show the batch,
+    an approver's lookup of one identifier finds its line, the export has one row per line with the batch id, and
+    `audit verify` finds the batch as it was sealed."""
+    slack_user = deployment.user()
+    numbers = [fresh_number() for _ in range(2)]
+    batch_id, parent = submit_batch(slack_user, fake_slack, "\n".join([numbers[0][0], "nonsense", numbers[1][0]]))
+    slack_user.click("erase_approve", batch_id, APPROVER, message_ts=parent.ts)
+    results_of(fake_slack, parent)
+
+    status = all_text(slack_user.command_answered_later(f"status {batch_id}")["blocks"])
+    assert "2 accepted" in status and "1 refused" in status and "2 identifiers" in status
+    assert "called Gong" not in status and "approved (decided)" in status
+    listed = all_text(slack_user.command_answered_later("list")["blocks"])
+    assert batch_id in listed and "2 identifiers" in listed
+    assert batch_id in json.dumps(slack_user.open_home(REQUESTER))
+    found = all_text(slack_user.command_answered_later(f"lookup {numbers[1][0]}", user=APPROVER)["blocks"])
+    assert f"`{batch_id}`* line 3" in found and "item accepted" in found and numbers[1][1] not in found
+
+    exported = run_cli(deployment.any_host, "audit", "export", "--format", "json")
+    assert exported.returncode == 0, exported.stderr
+    rows = [row for row in json.loads(exported.stdout) if row["batch_id"] == batch_id]
+    assert [(row["line"], row["state"]) for row in rows] == [(1, "accepted"), (2, "refused"), (3, "accepted")]
+    assert all(row["request_id"].startswith(batch_id + "#") and row["requester"] == REQUESTER for row in rows)
+    assert rows[0]["gong_request_id"] and rows[0]["gong_attempts"] == 1 and APPROVER in rows[0]["approvers"]
+    assert numbers[0][1] not in exported.stdout
+    verified = run_cli(deployment.any_host, "audit", "verify")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    cli_lookup = run_cli(deployment.any_host, "audit", "lookup", numbers[0][0])
+    assert f"{batch_id} line 1 · item accepted" in cli_lookup.stdout

@@ -45,6 +45,7 @@ class Call:
     args: dict[str, Any]
     ok: bool
     error: str | None
+    at: float = field(default_factory=time.time)  # when it arrived
 
 
 _SCOPES = {  # a method and the scopes any one of which lets a bot token call it

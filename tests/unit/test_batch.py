@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.batch import MAX_BATCH_BYTES, MAX_BATCH_ITEMS, mask_line, read_batch
+from bot.domain.batch import (
+    MAX_BATCH_BYTES,
+    MAX_BATCH_ITEMS,
+    ItemEvent,
+    ItemOutcome,
+    item_is_over,
+    mask_line,
+    next_outcome,
+    read_batch,
+    read_sources,
+    scrub_batch_reason,
+)
 from bot.domain.target import TargetKind
-from bot.errors import InputRejected, Why
+from bot.errors import IllegalTransition, InputRejected, Why
 from bot.render.refusals import explain
 
 
@@ -80,3 +91,34 @@ def test_mask_line_keeps_the_shape_not_the_content() -> None:
     assert mask_line("+1 425 555 2671") == "+• ••• ••• ••71"
     assert mask_line("jane@localhost") == "••••@•••••••st"
     assert mask_line("   ") == "(empty)"
+
+
+def test_a_pasted_list_and_a_file_are_read_together_numbered_on_and_merged() -> None:
+    """The file's lines number on after the pasted ones; an identifier in both is one item; limits are joint."""
+    read = read_sources("+1 425 555 2671\njane@example.com", b"phone\n+14255552671\n+44 20 7946 0958\nnope\n")
+    assert [(item.line, item.target.identifier) for item in read.items] == [
+        (1, "+14255552671"), (2, "jane@example.com"), (5, "+442079460958")
+    ]  # fmt: skip
+    assert read.duplicates == 1 and [r.line for r in read.refused] == [6]
+    with pytest.raises(InputRejected) as refused:
+        read_sources("+1 425 555 2671\n" * 3000, ("+1 425 555 2672\n" * 2001).encode())
+    assert refused.value.facts["size"] == 5001
+
+
+def test_an_item_moves_only_by_its_table_and_a_failed_one_keeps_its_identifier() -> None:
+    """Waiting → accepted or failed; failed → waiting only by a retry; checks end in verified or unverified."""
+    assert next_outcome(ItemOutcome.WAITING, ItemEvent.GONG_ACCEPTED) is ItemOutcome.ACCEPTED
+    assert next_outcome(ItemOutcome.FAILED, ItemEvent.RETRY) is ItemOutcome.WAITING
+    for outcome, event in [(ItemOutcome.ACCEPTED, ItemEvent.RETRY), (ItemOutcome.REFUSED, ItemEvent.GONG_ACCEPTED),
+                           (ItemOutcome.VERIFIED, ItemEvent.STILL_HELD)]:  # fmt: skip
+        with pytest.raises(IllegalTransition):
+            next_outcome(outcome, event)
+    assert item_is_over(ItemOutcome.ACCEPTED, checks=0) and not item_is_over(ItemOutcome.ACCEPTED, checks=3)
+    assert not item_is_over(ItemOutcome.FAILED, checks=0)  # kept for a retry, until the window closes
+    assert item_is_over(ItemOutcome.UNVERIFIED, checks=3) and item_is_over(ItemOutcome.REFUSED, checks=3)
+
+
+def test_a_batch_reason_loses_typed_identifiers_but_keeps_tickets_and_dates() -> None:
+    """The reason is public: a `+` number or an address typed into it goes; DSR-20261129 and dates stay."""
+    scrubbed = scrub_batch_reason("DSR-20261129 received:2026-11-20 gdpr, incl. +1 425 555 2671 and jo@example.com")
+    assert scrubbed == "DSR-20261129 received:2026-11-20 gdpr, incl. [removed] and [removed]"

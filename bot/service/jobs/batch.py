@@ -20,11 +20,12 @@ from ...domain.batch import (
     Intake,
     ItemEvent,
     ItemOutcome,
+    item_facts,
     item_is_over,
     read_sources,
 )
 from ...domain.gong import GongAccepted
-from ...domain.integrity import identifier_hash
+from ...domain.integrity import identifier_hash, items_digest
 from ...domain.jobs import Job, Kind, NewJob
 from ...domain.request import ErasureRequest, Event, State
 from ...domain.target import Target
@@ -96,7 +97,8 @@ def _record(ctx: JobContext, batch: ErasureRequest, read: Intake) -> None:
             return  # another worker read it first
         tx.batch.record_intake(batch.id, read, hash_of, render.refused_words, now)
         tx.set_columns(batch.id, now, masked=render.size(len(read.items)))
-        tx.note(batch, AuditEvent.BATCH_READ, actor="bot", now=now, detail=counts)
+        sealed = items_digest(item_facts(tx.batch.items(batch.id)))
+        tx.note(batch, AuditEvent.BATCH_READ, actor="bot", now=now, detail=counts | {"items_digest": sealed})
     log.info("batch %s read: %d item(s), %d duplicate(s) merged, %d line(s) refused", batch.id, len(read.items),
              read.duplicates, len(read.refused))  # fmt: skip
 
@@ -259,21 +261,23 @@ def _settle(ctx: JobContext, job: Job, batch: ErasureRequest, item: BatchItem | 
     with ctx.store.transaction() as tx:
         tx.complete(job, now)
         if item is not None and accepted is not None:
-            tx.note(batch, AuditEvent.GONG_ATTEMPT, actor="gong", now=now,
-                    detail={"line": item.line, "masked": item.masked, "status": accepted.status,
-                            "gong_request_id": accepted.request_id, "elapsed_ms": accepted.elapsed_ms})  # fmt: skip
-            tx.batch.move_item(item, ItemEvent.GONG_ACCEPTED, now=now, gong_request_id=accepted.request_id, error="",
-                               wipe=item_is_over(ItemOutcome.ACCEPTED, len(ctx.schedule.verify_after)))  # fmt: skip
-        elif item is not None:
-            tx.note(
-                batch,
-                AuditEvent.ITEM_FAILED,
-                actor="gong",
+            to = tx.batch.move_item(
+                item,
+                ItemEvent.GONG_ACCEPTED,
                 now=now,
-                detail={"line": item.line, "masked": item.masked, "failure": failure, "gong_request_id": gong_id},
+                gong_request_id=accepted.request_id,
+                error="",
+                wipe=item_is_over(ItemOutcome.ACCEPTED, len(ctx.schedule.verify_after)),
             )
-            tx.batch.move_item(item, ItemEvent.GONG_FAILED, now=now, wipe=False, error=failure,
-                               gong_request_id=gong_id)  # fmt: skip
+            tx.note(batch, AuditEvent.GONG_ATTEMPT, actor="gong", now=now,
+                    detail={"line": item.line, "masked": item.masked, "status": accepted.status, "outcome": to.value,
+                            "gong_request_id": accepted.request_id, "elapsed_ms": accepted.elapsed_ms})  # fmt: skip
+        elif item is not None:
+            to = tx.batch.move_item(item, ItemEvent.GONG_FAILED, now=now, wipe=False, error=failure,
+                                    gong_request_id=gong_id)  # fmt: skip
+            tx.note(batch, AuditEvent.ITEM_FAILED, actor="gong", now=now,
+                    detail={"line": item.line, "masked": item.masked, "failure": failure, "gong_request_id": gong_id,
+                            "outcome": to.value})  # fmt: skip
         current = tx.get_request(batch.id)
         if current is not None and current.state is State.APPROVED:
             _next_item(tx, current, after=item.line if item else after, now=now, first_check=_first_check(ctx, now))
@@ -345,19 +349,22 @@ def verify(ctx: JobContext, job: Job, batch: ErasureRequest) -> None:
                 checked["error"] = found.reason
             else:
                 checked |= {"references": found.holdings.references, "gong_request_id": found.request_id}
-            tx.note(batch, AuditEvent.ITEM_CHECKED, actor="gong", now=now, detail=checked)
+            outcome = item.outcome
             if erased:
-                tx.batch.move_item(item, ItemEvent.VERIFIED_ERASED, now=now, wipe=True, checks=check + 1)
+                outcome = tx.batch.move_item(item, ItemEvent.VERIFIED_ERASED, now=now, wipe=True, checks=check + 1)
             elif last_round:
-                tx.batch.move_item(item, ItemEvent.STILL_HELD, now=now, wipe=True, checks=check + 1)
+                outcome = tx.batch.move_item(item, ItemEvent.STILL_HELD, now=now, wipe=True, checks=check + 1)
             else:
                 tx.batch.count_check(item, check + 1)
+            tx.note(batch, AuditEvent.ITEM_CHECKED, actor="gong", now=now, detail=checked | {"outcome": outcome.value})
     now = ctx.clock()
     with ctx.store.transaction() as tx:
         tx.complete(job, now)
         counts = tx.batch.counts(batch.id)
+        tally = {"verified": counts[ItemOutcome.VERIFIED], "still_held": counts[ItemOutcome.ACCEPTED],
+                 "unverified": counts[ItemOutcome.UNVERIFIED]}  # fmt: skip
         payloads: dict[Kind, dict[str, Any]] = {
-            Kind.THREAD_NOTE: {"note": "batch_check", "round": check + 1},
+            Kind.THREAD_NOTE: {"note": "batch_check", "round": check + 1} | tally,
             Kind.VERIFY: {"check": check + 1, "accepted_at": accepted_at},
         }
         detail = {"check": check + 1, "verified": counts[ItemOutcome.VERIFIED],
@@ -388,7 +395,7 @@ def thread_note(ctx: JobContext, job: Job, batch: ErasureRequest) -> None:
     if note == "daily_budget":
         text, blocks = render.budget_note(batch, float(job.payload["resume_at"]))
     elif note == "batch_check":
-        text, blocks = render.check_note(view(ctx, batch), int(job.payload.get("round", 1)))
+        text, blocks = render.check_note(batch, job.payload)
     elif batch.state in {State.SUBMITTED, State.FAILED}:
         text, blocks = render.summary(view(ctx, batch))
         summary = True
