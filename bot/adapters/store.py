@@ -581,7 +581,9 @@ _LOGGED = ("id", "request_id", "event", "actor", "from_state", "to_state")
 # What of an audit row's detail a log may carry: ids, codes and counts. Never reasons, Gong's error text or anything
 # a person typed, though those are masked too: logs travel further than the database.
 _SAFE_DETAIL = frozenset({"gong_request_id", "status", "elapsed_ms", "attempt", "nudge", "found", "masked",
-                          "reencrypted", "key", "slack_error", "references", "retry_after", "check"})  # fmt: skip
+                          "reencrypted", "key", "slack_error", "references", "retry_after", "check", "line",
+                          "outcome", "items", "accepted", "failed", "refused", "duplicates", "sampled", "held",
+                          "verified", "unverified", "still_held"})  # fmt: skip
 
 
 def _loggable(detail: str) -> dict[str, Any]:

@@ -114,7 +114,9 @@ class Batches:
             again = tx.batch.retry_failed(batch_id, now)
             if not again:
                 raise Refusal(Why.NOTHING_TO_RETRY)
-            tx.move(batch, Event.RETRY, actor=actor, now=now, detail={"items": again})
+            tx.move(batch, Event.RETRY, actor=actor, now=now, detail={"items": again})  # which redraws the message
+            facts = tx.batch.facts(batch_id)
+            tx.batch.set_facts(batch_id, progress_at=now, ended_at=None, retries=(facts.retries if facts else 0) + 1)
             first = tx.batch.next_waiting(batch_id)
             tx.enqueue(NewJob(Kind.ITEM_ERASE, batch_id, now, {"line": first}), now)
         d.wake()

@@ -25,6 +25,7 @@ from tests.support import (
     SignedSlack,
     all_text,
     button_value,
+    db_rows,
     fresh_number,
 )
 
@@ -200,6 +201,8 @@ def test_a_rejected_batch_sends_nothing_and_its_identifiers_are_wiped(
     fake_slack.wait_for(lambda: "Rejected" in parent.all_text, what="the batch shown rejected")
     fake_slack.wait_for(lambda: fake_slack.thread(CHANNEL, parent.ts), what="the thread note")
     assert not [c for _, e164 in numbers for c in fake_gong.calls_for(e164)]
+    kept = db_rows(deployment.any_host, "SELECT identifier FROM batch_items WHERE batch_id = ?", (batch_id,))
+    assert len(kept) == 3 and all(row["identifier"] is None for row in kept)
 
 
 def test_an_outsider_cannot_approve_a_batch(deployment: Deployment, fake_slack: FakeSlack) -> None:

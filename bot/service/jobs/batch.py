@@ -186,6 +186,7 @@ def start(ctx: JobContext, job: Job, batch: ErasureRequest) -> None:
     with ctx.store.transaction() as tx:
         tx.complete(job, now)
         if batch.state is State.APPROVED:
+            tx.batch.set_facts(batch.id, progress_at=now)  # the approval just redrew the message: 3 s from now
             _next_item(tx, batch, after=0, now=now, first_check=_first_check(ctx, now))
     ctx.wake()
     log.info("batch %s approved: sending its items to Gong", batch.id)
