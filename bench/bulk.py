@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench.databases import database, options, spread_user, start_hosts
 from bench.latency import concurrency_as_deployed, percentile
-from bench.throughput import TEST_TUNING, memory
+from bench.throughput import TEST_TUNING, print_memory
 from tests.fakes.gong import GongProcess
 from tests.fakes.slack import FakeSlack
 from tests.support import APPROVER, CHANNEL, REQUESTER, base_env, busy_jobs, button_value, free_port, fresh_number
@@ -89,11 +89,7 @@ def measure(slack: FakeSlack, gong: GongProcess, folder: Path, env: dict[str, st
         while busy_jobs(bots[0]):
             time.sleep(0.2)
         assert bots[0].proc is not None
-        rows = memory(bots[0].proc.pid)
-        print("resident memory after the batch (every job done), the first host")
-        for role, rss, pss in rows:
-            print(f"  {role:9} RSS {rss / 1024:6.1f} MB   PSS {pss / 1024:6.1f} MB")
-        print(f"  total PSS {sum(r[2] for r in rows) / 1024:.1f} MB  (goal ≤ 80 MB)")
+        print_memory(bots[0].proc.pid, "the batch")
     finally:
         for host in bots:
             host.kill()

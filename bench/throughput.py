@@ -80,6 +80,15 @@ def memory(pid: int) -> list[tuple[str, int, int]]:
     return rows
 
 
+def print_memory(pid: int, after: str) -> None:
+    """Resident memory of the host's processes once every job is done, against the goal."""
+    print(f"resident memory after {after} (every job done), the first host")
+    rows = memory(pid)
+    for role, rss, pss in rows:
+        print(f"  {role:9} RSS {rss / 1024:6.1f} MB   PSS {pss / 1024:6.1f} MB")
+    print(f"  total PSS {sum(r[2] for r in rows) / 1024:.1f} MB  (goal ≤ 80 MB)")
+
+
 def pending_request(user: SignedSlack, typed: str) -> str:
     ack = user.command(f"{typed} DSR-bench")
     request_id = button_value(ack["blocks"], "erase_submit")
@@ -165,11 +174,7 @@ def measure(slack: FakeSlack, gong: GongProcess, folder: Path, env: dict[str, st
 
         while busy_jobs(bot):
             time.sleep(0.2)
-        print(f"resident memory after the {erasures} (every job done), the first host")
-        rows = memory(bot.proc.pid)
-        for role, rss, pss in rows:
-            print(f"  {role:9} RSS {rss / 1024:6.1f} MB   PSS {pss / 1024:6.1f} MB")
-        print(f"  total PSS {sum(r[2] for r in rows) / 1024:.1f} MB  (goal ≤ 80 MB)")
+        print_memory(bot.proc.pid, f"the {erasures}")
     finally:
         for host in bots:
             host.kill()

@@ -62,7 +62,7 @@ def within(name: str, prefixes: set[str]) -> bool:
 
 def test_the_walker_sees_relative_imports() -> None:
     """The check itself: a relative import in a nested package resolves to the module it names."""
-    seen = imports_of(BOT / "service" / "jobs" / "erase.py")
+    seen = imports_of(BOT / "service" / "jobs" / "gong_calls.py")
     assert "bot.domain.request" in seen and "bot.render.refusals" in seen and "bot.errors" in seen
 
 

@@ -8,7 +8,6 @@ its slot between two items."""
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from ...adapters.store import Tx
@@ -29,12 +28,12 @@ from ...domain.integrity import identifier_hash, items_digest
 from ...domain.jobs import Job, Kind, NewJob
 from ...domain.request import ErasureRequest, Event, State
 from ...domain.target import Target
-from ...errors import GongRateLimited, GongRejected, GongUnavailable, InputRejected, SlackError
+from ...errors import InputRejected, SlackError
 from ...render import batches as render
 from ...render import refusals, requests
 from ..batches import view_of
 from .context import JobContext, finish, retry
-from .gong_calls import MAX_RATE_LIMITED, pause_after_429, record_attempt, take_slot, until_slot, wait_for_budget
+from .gong_calls import erase_within_budget
 from .lookups import LookupFailed, lookup_within_budget
 from .notify import slack_job
 
@@ -208,42 +207,15 @@ def item_erase(ctx: JobContext, job: Job, batch: ErasureRequest) -> None:
         tx.note(batch, AuditEvent.GONG_CALL, actor="gong", now=ctx.clock(), detail=attempt)
         tx.batch.count_attempt(item)
 
-    slot = take_slot(ctx, on_slot=audit_the_call)
-    if slot.acquired:
-        slot = until_slot(ctx, slot)
-    if not slot.acquired:
-        wait_for_budget(ctx, job, batch, slot)
-        if slot.daily_exhausted:
-            _resumes_at(ctx, batch, ctx.clock() + slot.wait)
-        return
-    started = time.monotonic()
-    try:
-        accepted = ctx.gong.erase(item.kind, item.identifier)
-    except GongRateLimited as exc:
-        limited = int(job.payload.get("rate_limited", 0)) + 1
-        wait = pause_after_429(ctx, exc.retry_after, limited)
-        record_attempt(ctx, batch, attempt | {"status": 429, "retry_after": exc.retry_after,
-                                              "gong_request_id": exc.request_id}, started)  # fmt: skip
-        if limited > MAX_RATE_LIMITED:
-            _settle(ctx, job, batch, item, failure=refusals.gong_gave_up(str(exc), limited, rate_limited=True))
-            return
-        retry(ctx, job, wait, "rate limited", job.payload | {"rate_limited": limited})
-        return
-    except GongUnavailable as exc:
-        failures = int(job.payload.get("failures", 0)) + 1
-        record_attempt(ctx, batch, attempt | {"status": exc.status, "gong_request_id": exc.request_id}, started)
-        if failures >= ctx.retry.max_attempts:
-            _settle(ctx, job, batch, item, failure=refusals.gong_gave_up(str(exc), failures), gong_id=exc.request_id)
-            return
-        retry(ctx, job, ctx.retry.delay(failures), str(exc), job.payload | {"failures": failures})
-        return
-    except GongRejected as exc:
-        record_attempt(ctx, batch, attempt | {"status": exc.status, "gong_request_id": exc.request_id}, started)
-        errors = "; ".join(exc.errors)
-        failure = refusals.gong_failure(exc.status) + (f" Gong said: {errors}" if errors else "")
-        _settle(ctx, job, batch, item, failure=failure, gong_id=exc.request_id)
-        return
-    _settle(ctx, job, batch, item, accepted=accepted)
+    answer = erase_within_budget(ctx, job, batch, item.kind, item.identifier, attempt, audit_the_call)
+    if answer.accepted is not None:
+        _settle(ctx, job, batch, item, accepted=answer.accepted)
+    elif answer.failure:
+        errors = "; ".join(getattr(answer.error, "errors", ()))
+        failure = answer.failure + (f" Gong said: {errors}" if errors else "")
+        _settle(ctx, job, batch, item, failure=failure, gong_id=getattr(answer.error, "request_id", None))
+    elif answer.slot is not None and answer.slot.daily_exhausted:
+        _resumes_at(ctx, batch, ctx.clock() + answer.slot.wait)
 
 
 def give_up_item(ctx: JobContext, job: Job, batch: ErasureRequest, error: str) -> None:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 
 from ...adapters.store import Tx
 from ...domain.audit import AuditEvent
 from ...domain.jobs import Job
 from ...domain.request import ErasureRequest, Event, State
-from ...errors import GongRateLimited, GongRejected, GongUnavailable
 from ...render import refusals
-from .context import JobContext, finish, retry
-from .gong_calls import MAX_RATE_LIMITED, pause_after_429, record_attempt, take_slot, until_slot, wait_for_budget
+from .context import JobContext, finish
+from .gong_calls import erase_within_budget
 
 __all__ = ["erase", "fail_erase", "give_up_erase"]
 
@@ -36,42 +34,13 @@ def erase(ctx: JobContext, job: Job, request: ErasureRequest) -> None:
         # went out; and nothing is written between the booking and the send, so it leaves on its slot.
         tx.note(request, AuditEvent.GONG_CALL, actor="gong", now=ctx.clock(), detail=attempt)
 
-    slot = take_slot(ctx, on_slot=audit_the_call)
-    if slot.acquired:
-        slot = until_slot(ctx, slot)
-    if not slot.acquired:
-        wait_for_budget(ctx, job, request, slot)
+    answer = erase_within_budget(ctx, job, request, request.kind, request.identifier, attempt, audit_the_call)
+    if answer.failure:
+        fail_erase(ctx, job, request, answer.failure, answer.error)
         return
-    started = time.monotonic()
-    try:
-        accepted = ctx.gong.erase(request.kind, request.identifier)
-    except GongRateLimited as exc:
-        limited = int(job.payload.get("rate_limited", 0)) + 1
-        wait = pause_after_429(ctx, exc.retry_after, limited)
-        answer = {"status": 429, "retry_after": exc.retry_after, "gong_request_id": exc.request_id, "error": str(exc)}
-        record_attempt(ctx, request, attempt | answer, started)
-        if limited > MAX_RATE_LIMITED:
-            fail_erase(ctx, job, request, refusals.gong_gave_up(str(exc), limited, rate_limited=True), exc)
-            return
-        log.info("request %s: Gong rate limit, retrying in %.1fs", request.id, wait)
-        retry(ctx, job, wait, "rate limited", job.payload | {"rate_limited": limited})
-        return
-    except GongUnavailable as exc:
-        failures = int(job.payload.get("failures", 0)) + 1
-        record_attempt(ctx, request, attempt | {"status": exc.status, "error": str(exc),
-                                                "gong_request_id": exc.request_id}, started)  # fmt: skip
-        if failures >= ctx.retry.max_attempts:
-            fail_erase(ctx, job, request, refusals.gong_gave_up(str(exc), failures), exc)
-            return
-        delay = ctx.retry.delay(failures)
-        log.warning("request %s: %s; retry %d in %.1fs", request.id, exc, failures, delay)
-        retry(ctx, job, delay, str(exc), job.payload | {"failures": failures})
-        return
-    except GongRejected as exc:
-        record_attempt(ctx, request, attempt | {"status": exc.status, "error": str(exc), "errors": list(exc.errors),
-                                                "gong_request_id": exc.request_id}, started)  # fmt: skip
-        fail_erase(ctx, job, request, refusals.gong_failure(exc.status), exc)
-        return
+    accepted = answer.accepted
+    if accepted is None:
+        return  # put back: it runs again when the budget, Gong's Retry-After or the backoff allows
     now = ctx.clock()
     first_check = now + ctx.schedule.verify_after[0] if ctx.schedule.verify_after else None
     with ctx.store.transaction() as tx:

@@ -6,15 +6,22 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from ...adapters.store import Tx
 from ...domain.audit import AuditEvent
 from ...domain.budget import Slot
+from ...domain.gong import GongAccepted
 from ...domain.jobs import Job, Kind
 from ...domain.request import ErasureRequest
-from .context import JobContext
+from ...domain.target import TargetKind
+from ...errors import GongError, GongRateLimited, GongRejected, GongUnavailable
+from ...render import refusals
+from .context import JobContext, retry
 
-__all__ = ["MAX_RATE_LIMITED", "pause_after_429", "record_attempt", "take_slot", "until_slot", "wait_for_budget"]
+__all__ = ["MAX_RATE_LIMITED", "EraseAnswer", "erase_within_budget", "pause_after_429", "record_attempt", "take_slot",
+           "until_slot", "wait_for_budget"]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -84,3 +91,61 @@ def record_attempt(ctx: JobContext, request: ErasureRequest, detail: dict[str, o
     detail["elapsed_ms"] = int((time.monotonic() - started) * 1000)
     with ctx.store.transaction() as tx:
         tx.note(request, AuditEvent.GONG_ATTEMPT, actor="gong", now=ctx.clock(), detail=detail)
+
+
+@dataclass(frozen=True)
+class EraseAnswer:
+    """What one erase call within the budget came to: Gong took it; it will not succeed (`failure`, in words for
+    people, with Gong's `error`); or neither, and the job was put back (the budget, a 429, a failure that may
+    pass), `slot` saying why when the budget did."""
+
+    accepted: GongAccepted | None = None
+    failure: str = ""
+    error: GongError | None = None
+    slot: Slot | None = None
+
+
+def erase_within_budget(  # noqa: PLR0917 (the job, whose request, what to send, how to audit it)
+    ctx: JobContext, job: Job, request: ErasureRequest, kind: TargetKind, identifier: str, attempt: dict[str, Any],
+    on_slot: Callable[[Tx], None],
+) -> EraseAnswer:  # fmt: skip
+    """Send one erase in a slot of the shared budget (`on_slot` audits it with the booking, before it goes), and
+    sort Gong's answer: accepted, given up on, or put back to run again; every answer but success is audited here
+    (`attempt` says which call it was)."""
+    slot = take_slot(ctx, on_slot=on_slot)
+    if slot.acquired:
+        slot = until_slot(ctx, slot)
+    if not slot.acquired:
+        wait_for_budget(ctx, job, request, slot)
+        return EraseAnswer(slot=slot)
+    started = time.monotonic()
+    try:
+        return EraseAnswer(accepted=ctx.gong.erase(kind, identifier))
+    except GongRateLimited as exc:
+        limited = int(job.payload.get("rate_limited", 0)) + 1
+        wait = pause_after_429(ctx, exc.retry_after, limited)
+        record_attempt(
+            ctx,
+            request,
+            attempt
+            | {"status": 429, "retry_after": exc.retry_after, "gong_request_id": exc.request_id, "error": str(exc)},
+            started,
+        )
+        if limited > MAX_RATE_LIMITED:
+            return EraseAnswer(failure=refusals.gong_gave_up(str(exc), limited, rate_limited=True), error=exc)
+        log.info("%s: Gong rate limit, retrying in %.1fs", request.id, wait)
+        retry(ctx, job, wait, "rate limited", job.payload | {"rate_limited": limited})
+    except GongUnavailable as exc:
+        failures = int(job.payload.get("failures", 0)) + 1
+        record_attempt(ctx, request, attempt | {"status": exc.status, "error": str(exc),
+                                                "gong_request_id": exc.request_id}, started)  # fmt: skip
+        if failures >= ctx.retry.max_attempts:
+            return EraseAnswer(failure=refusals.gong_gave_up(str(exc), failures), error=exc)
+        delay = ctx.retry.delay(failures)
+        log.warning("%s: %s; retry %d in %.1fs", request.id, exc, failures, delay)
+        retry(ctx, job, delay, str(exc), job.payload | {"failures": failures})
+    except GongRejected as exc:
+        record_attempt(ctx, request, attempt | {"status": exc.status, "error": str(exc), "errors": list(exc.errors),
+                                                "gong_request_id": exc.request_id}, started)  # fmt: skip
+        return EraseAnswer(failure=refusals.gong_failure(exc.status), error=exc)
+    return EraseAnswer()
