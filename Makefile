@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 # The bot reads .env itself (python-dotenv), literally: no shell splits a value at a space or expands a `$`.
+# The bot when a Slack app is configured (SLACK_BOT_TOKEN, in the environment or .env); else the local playground.
 run: $(STAMP)
-	exec $(BIN)/python -m bot
+	exec $(BIN)/python -m bot local
 
 # The one command that refreshes the locks after pyproject.toml changes (uv resolves from PyPI, hashes every file).
 LOCK := $(BIN)/uv pip compile pyproject.toml --quiet --universal --python-version 3.11 --generate-hashes

@@ -14,6 +14,10 @@ from .config import Settings
 from .errors import ConfigError
 
 HELP = "Set them in the environment (or in a .env file in this folder); README.md lists every variable."
+TRY_IT = (
+    "To try the bot locally, with a stand-in Slack and Gong and nothing to sign up for: `make run` (or "
+    "`python -m bot playground`)."
+)
 
 
 def read_dotenv(folder: Path | None = None) -> None:
@@ -25,9 +29,12 @@ def read_dotenv(folder: Path | None = None) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """`python -m bot` serves; `check` runs every check; `audit …` answers an auditor. Exit 2 on a configuration
-    problem (one line each, never a traceback)."""
+    """`python -m bot` serves; `check` runs every check; `audit …` answers an auditor; `playground` serves the local
+    playground, and `local` (what `make run` runs) the bot when a Slack app is configured, else the playground.
+    Exit 2 on a configuration problem (one line each, never a traceback)."""
     read_dotenv()
+    if argv[:1] in (["playground"], ["local"]):
+        return _playground(local=argv[:1] == ["local"])
     if argv[:1] in (["audit"], ["keys"], ["db"]):
         from . import cli
 
@@ -40,6 +47,8 @@ def main(argv: list[str]) -> int:
         for problem in exc.problems:
             print(f"  - {problem}", file=sys.stderr)
         print(HELP, file=sys.stderr)
+        if not checking:
+            print(TRY_IT, file=sys.stderr)
         return 1 if checking else 2
     logs.configure(settings.log_level, settings.log_format)
     if not checking:
@@ -65,6 +74,26 @@ def main(argv: list[str]) -> int:
         print(f"gong-erase-bot cannot start: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _playground(*, local: bool) -> int:
+    """`python -m bot playground`, and `make run` (`local`): the real bot when a Slack app is configured, else the
+    playground. The production entry point (`python -m bot`) never falls back to it."""
+    from .config import PlaygroundSettings
+
+    try:
+        chosen = PlaygroundSettings.from_env()
+    except ConfigError as exc:
+        print("gong-erase-bot cannot start the playground:", *(f"  - {p}" for p in exc.problems), sep="\n",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    if local and chosen.slack_configured:
+        return main([])
+    logs.configure("WARNING", "text")
+    prepare_metrics()
+    from . import playground
+
+    return playground.main(chosen)
 
 
 def prepare_metrics() -> None:

@@ -168,3 +168,24 @@ class AuditSettings:
         if env.problems:
             raise ConfigError(env.problems)
         return cls(storage)
+
+
+@dataclass(frozen=True)
+class PlaygroundSettings:
+    """What the local playground needs: a port on loopback, a database file of its own, and whether a real Slack
+    app is configured (then `make run` serves the real bot instead)."""
+
+    port: int = 3000
+    database: str = "playground.db"
+    slack_configured: bool = False
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> PlaygroundSettings:
+        """PORT, GONG_ERASE_PLAYGROUND_DB, and whether SLACK_BOT_TOKEN is set; ConfigError listing what is wrong."""
+        env = Reader(os.environ if environ is None else environ)
+        settings = cls(port=env.integer("PORT", 3000, minimum=1, maximum=65535),
+                       database=env.text("GONG_ERASE_PLAYGROUND_DB") or "playground.db",
+                       slack_configured=bool(env.text("SLACK_BOT_TOKEN")))  # fmt: skip
+        if env.problems:
+            raise ConfigError(env.problems)
+        return settings

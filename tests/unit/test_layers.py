@@ -14,7 +14,7 @@ BOT = ROOT / "bot"
 IO_LIBRARIES = {"sqlite3", "sqlite_utils", "httpx", "httpcore", "slack_sdk", "slack_bolt", "gunicorn", "socket",
                 "urllib", "requests", "psycopg", "psycopg_pool"}  # fmt: skip
 OUTER = {"bot.service", "bot.adapters", "bot.listeners", "bot.worker", "bot.app", "bot.server", "bot.web",
-         "bot.cli", "bot.__main__"}  # fmt: skip
+         "bot.cli", "bot.__main__", "bot.playground"}  # fmt: skip
 
 # layer → the bot packages and modules it must not import
 FORBIDDEN = {
