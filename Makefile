@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.throughput
 	$(BIN)/python -m bench.throughput --postgres --hosts 2
 	$(BIN)/python -m bench.bulk
+	$(BIN)/python -m bench.playground
 	$(BIN)/python -m bench.claims
 	$(BIN)/python -m bench.slow_clients
 

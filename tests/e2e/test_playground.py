@@ -168,6 +168,16 @@ def test_a_visitor_requests_approves_and_sees_the_requestid_and_the_gong_call(
     expect(page.get_by_test_id("thread-reply").first).to_contain_text("Gong accepted")
     shot("retried-then-accepted")
 
+    page.get_by_test_id("user-select").select_option("U0DANA")  # a request left pending, then hours pass
+    page.get_by_test_id("composer").fill("/gong-erase +44 20 7946 0958 DSR-1236")
+    page.get_by_test_id("composer").press("Enter")
+    page.locator("[data-testid=message][data-visibility=ephemeral]").last.locator(
+        "[data-action-id=erase_submit]").click()  # fmt: skip
+    waiting = page.locator("[data-testid=message][data-visibility=public]").filter(has_text="+44").last
+    expect(waiting).to_contain_text("Waiting for approval")
+    page.get_by_test_id("advance").click()
+    waiting.get_by_test_id("open-thread").click()
+    expect(page.get_by_test_id("thread-reply").first).to_contain_text("still needs 1 approval", timeout=15_000)
     page.get_by_test_id("home-tab").click()
     expect(page.locator("#home")).to_contain_text("Gong erase requests")
     shot("home")

@@ -11,6 +11,7 @@ from bot.domain.approval import ApprovalPolicy
 from bot.domain.batch import BatchFacts, BatchView, ItemOutcome
 from bot.domain.request import ErasureRequest, State
 from bot.domain.target import TargetKind
+from bot.playground.page import PAGE
 from bot.playground.render import blocks_html, mrkdwn, view_html
 from bot.render import batches, home, refusals, reports, requests
 from bot.render.blocks import escape
@@ -106,3 +107,11 @@ def test_a_batch_approval_message_draws_its_progress() -> None:
     view = BatchView(batch, BatchFacts(batch.id, phones=3), counts, ("+1 ••• ••• 2671",), (), 3.0, 1.0)
     rendered = blocks_html(batches.approval_message(view, POLICY)[1], NAMES)
     assert "▰" in rendered and "1 done · 0 failed · 2 waiting" in rendered and "@Lee" in rendered
+
+
+def test_the_page_loads_nothing_from_elsewhere_and_needs_no_build() -> None:
+    """No CDN, no external script, style, font or image: the page works offline, as served."""
+    assert not re.search(r"""(src|href)\s*=\s*["'](https?:)?//""", PAGE)
+    assert "@import" not in PAGE and "<script src" not in PAGE and "<link" not in PAGE
+    for hook in ("user-select", "composer", "confirm-ok", "gong-fault", "home-tab"):
+        assert f'data-testid="{hook}"' in PAGE
