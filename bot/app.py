@@ -132,7 +132,7 @@ def bootstrap(
     directory = ApproverGroups(slack, settings.approver_groups)
     doorbell = threading.Event()  # rung when work is queued in this process, so the worker starts at once
     rules = RequestRules(ttl=settings.request_ttl, max_open_drafts=settings.max_open_drafts,
-                         default_regime=settings.default_regime)  # fmt: skip
+                         default_regime=settings.default_regime, reason_pattern=settings.reason_pattern)  # fmt: skip
     decisions = Decisions(store, policy, directory, rules=rules, hash_key=settings.hash_key, clock=clock,
                           wake=doorbell.set)  # fmt: skip
     queries = Queries(store, policy, directory, hash_key=settings.hash_key, clock=clock,

@@ -251,6 +251,16 @@ class Reader:
         groups = frozenset(i for i in ids if GROUP_ID.match(i))
         return users, groups
 
+    def pattern(self, name: str) -> str:
+        """A regular expression (Python's syntax), or "" when unset; one that does not compile is a problem."""
+        raw = self.text(name)
+        try:
+            re.compile(raw)
+        except re.error as exc:
+            self.problem(f"{name} is not a regular expression ({exc}); for example DSR-\\d+")
+            return ""
+        return raw
+
     def channel_id(self, name: str) -> str:
         """One channel ID (C…, G…), or "" when unset."""
         raw = self.text(name)

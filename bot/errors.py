@@ -63,6 +63,7 @@ class Why(StrEnum):
     ONE_PER_LINE = "one_per_line"
     BATCH_EMPTY = "batch_empty"
     BATCH_NEEDS_REASON = "batch_needs_reason"
+    REASON_PATTERN = "reason_pattern"
     # who may do what (NotAllowed)
     NOT_APPROVER = "not_approver"
     SELF_APPROVAL = "self_approval"

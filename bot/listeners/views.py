@@ -18,7 +18,14 @@ __all__ = ["register"]
 log = logging.getLogger(__name__)
 
 # Which field a refusal of the bulk modal belongs beside.
-_REASON_FIELD = {Why.BATCH_NEEDS_REASON, Why.REASON_TOO_LONG, Why.BAD_DATE, Why.FUTURE_DATE, Why.REGIME_NEEDED}
+_REASON_FIELD = {
+    Why.BATCH_NEEDS_REASON,
+    Why.REASON_TOO_LONG,
+    Why.BAD_DATE,
+    Why.FUTURE_DATE,
+    Why.REGIME_NEEDED,
+    Why.REASON_PATTERN,
+}
 
 
 def register(app: App, services: Services) -> None:

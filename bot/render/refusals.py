@@ -6,7 +6,7 @@ from ..domain.approval import ApprovalPolicy
 from ..domain.request import State
 from ..domain.target import TargetKind
 from ..errors import Refusal, Why
-from .blocks import Message, section, user
+from .blocks import Message, escape, section, user
 from .words import NOUN, describe_approvers
 
 __all__ = [
@@ -54,6 +54,8 @@ _WORDS: dict[Why, str] = {
     Why.BATCH_EMPTY: "Paste the identifiers (one per line) or attach a CSV or text file: the form had neither.",
     Why.BATCH_NEEDS_REASON: "Give the batch a reason: the ticket number, and `received:YYYY-MM-DD` with `gdpr` or "
     "`ccpa` if a deadline applies.",
+    Why.REASON_PATTERN: "The reason must include your ticket reference, in the form this workspace asks for: "
+    "`{pattern}` (a regular expression). Add the reference after the number or address and try again.",
     Why.NOT_APPROVER: "Only the configured approvers can approve or reject erase requests. Ask one of them: "
     "{approvers}.",
     Why.SELF_APPROVAL: "You made this request, so you can't approve it yourself: another approver has to. "
@@ -105,6 +107,8 @@ def explain(refused: Refusal, policy: ApprovalPolicy | None = None) -> str:
         return CLOSED[State(str(facts["state"]))]
     if "requester" in facts:
         facts["requester"] = user(str(facts["requester"]))
+    if "pattern" in facts:
+        facts["pattern"] = escape(str(facts["pattern"]))
     if "kind" in facts:
         facts["noun"] = NOUN[TargetKind(str(facts["kind"]))]
     facts["hint"] = _LETTERS_HINT if facts.get("letters_follow") else ""

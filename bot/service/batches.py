@@ -70,6 +70,7 @@ class Batches:
             raise InputRejected(Why.BATCH_NEEDS_REASON)
         check_reason_length(reason)
         d = self.decisions
+        d.rules.check_reason(reason)
         now = d.clock()
         deadline = find_deadline(reason, now, d.rules.default_regime)
         with self.store.transaction() as tx:

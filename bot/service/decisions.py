@@ -4,6 +4,7 @@ it causes. Whoever loses a race reads the new state and is refused (Closed), and
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import time
 from collections.abc import Callable, Collection
@@ -17,7 +18,7 @@ from ..domain.integrity import identifier_hash
 from ..domain.jobs import Kind
 from ..domain.request import OPEN, ErasureRequest, Event, State, is_expired
 from ..domain.target import EraseCommand
-from ..errors import Closed, NotAllowed, NotFound, Refusal, Why
+from ..errors import Closed, InputRejected, NotAllowed, NotFound, Refusal, Why
 from .ports import Directory
 
 __all__ = ["Approved", "Decisions", "RequestRules", "approver_groups", "load", "new_request_id"]
@@ -49,11 +50,18 @@ def approver_groups(policy: ApprovalPolicy, directory: Directory, actor: str, *,
 @dataclass(frozen=True)
 class RequestRules:
     """A deployment's rules for requests: how long they stay open, how many drafts one person may hold at once,
-    and which law a `received:` date without `gdpr`/`ccpa` falls under (None: the requester must say)."""
+    which law a `received:` date without `gdpr`/`ccpa` falls under (None: the requester must say), and what a
+    reason must contain."""
 
     ttl: int = 86400
     max_open_drafts: int = 10
     default_regime: Regime | None = Regime.GDPR
+    reason_pattern: str = ""  # a reason must contain a match of it (a ticket reference); "": any reason
+
+    def check_reason(self, reason: str) -> None:
+        """InputRejected (saying the expected form) when the reason lacks the ticket reference the deployment asks."""
+        if self.reason_pattern and not re.search(self.reason_pattern, reason):
+            raise InputRejected(Why.REASON_PATTERN, pattern=self.reason_pattern)
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,7 @@ class Decisions:
         self, command: EraseCommand, *, requester: str, channel: str, team: str, trigger_id: str
     ) -> ErasureRequest:
         """A private draft for the requester to confirm; a repeated delivery of one command gives the same draft."""
+        self.rules.check_reason(command.reason)
         now = self.clock()
         deadline = find_deadline(command.reason, now, self.rules.default_regime)
         target = command.target
