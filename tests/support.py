@@ -201,7 +201,8 @@ class SignedSlack:
         """A button in the Home tab: a view container, no channel and no response_url."""
         payload = {
             "type": "block_actions", "user": {"id": user, "username": user.lower(), "team_id": "T000"},
-            "api_app_id": "A000", "token": "deprecated-verification-token", "trigger_id": f"{time.time_ns()}.abc",
+            "api_app_id": "A000", "token": "deprecated-verification-token",
+            "trigger_id": self.slack.issue_trigger(user),
             "container": {"type": "view", "view_id": "V0001"}, "team": {"id": "T000", "domain": "fake"},
             "view": {"id": "V0001", "type": "home", "blocks": []},
             "actions": [{"action_id": action_id, "block_id": f"home_{request_id}", "value": request_id,
@@ -216,6 +217,28 @@ class SignedSlack:
         response = self.post(body)
         assert response.status_code == 200 and not response.content.strip(), response.text
         return dict(self.slack.wait_for(lambda: self.slack.opened_by.get(trigger), what="the bulk modal"))
+
+    def reject(self, request_id: str, user: str, reason: str = "Not the data subject's number",
+               message_ts: str | None = None, in_home: bool = False, wait: float = 15.0,
+               required: bool = True) -> httpx.Response | None:  # fmt: skip
+        """Reject as an approver does: press Reject, then answer the modal it opens with `reason`; the
+        submission's HTTP answer (the decision follows after it). No modal within `wait` (refused, or decided
+        first): an AssertionError, or None when not `required`."""
+        if in_home:
+            response = self.click_in_home("erase_reject", request_id, user)
+        else:
+            response = self.click("erase_reject", request_id, user, message_ts=message_ts)[0]
+        assert response.status_code == 200
+        trigger = json.loads(dict(parse_qsl(response.request.content.decode()))["payload"])["trigger_id"]
+        try:
+            view = self.slack.wait_for(lambda: self.slack.opened_by.get(trigger), timeout=wait,
+                                       what="the reject modal")  # fmt: skip
+        except AssertionError:
+            if required:
+                raise
+            return None
+        values = {"reject_reason": {"reason": {"type": "plain_text_input", "value": reason}}}
+        return self.submit_view(view, values, user)
 
     def submit_view(self, view: dict[str, Any], values: dict[str, Any], user: str = REQUESTER) -> httpx.Response:
         """A view_submission of `view` with the `values` the person entered (see bulk_values)."""

@@ -319,3 +319,9 @@ def batches_of_identifiers(sql: Sql, m: Migration) -> None:
         WHERE kind = 'item_erase' AND status IN ('queued', 'running');
     """,
     )
+
+
+@migration
+def reasons_for_decisions(sql: Sql, m: Migration) -> None:
+    """The reason an approver gave for rejecting a request (GDPR expects a refusal to be documented)."""
+    sql.execute("ALTER TABLE requests ADD COLUMN decision_note TEXT")

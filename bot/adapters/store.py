@@ -509,7 +509,7 @@ class Tx:
 
 _UPDATABLE = frozenset(
     {"identifier", "masked", "display", "message_ts", "decided_by", "decided_at", "gong_request_id", "failure",
-     "gong_errors", "preview", "preview_error", "remaining", "checked_at", "next_check_at"}
+     "gong_errors", "preview", "preview_error", "remaining", "checked_at", "next_check_at", "decision_note"}
 )  # fmt: skip
 
 
@@ -571,6 +571,7 @@ def _load(sql: Sql, request_id: str, cipher: IdentifierCipher) -> ErasureRequest
         identifier_hash=row["identifier_hash"],
         deadline=Deadline(date.fromisoformat(row["received_on"]), Regime(row["regime"])) if row["regime"] else None,
         identifier_unreadable=unreadable,
+        decision_note=row["decision_note"],
     )
 
 

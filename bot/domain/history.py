@@ -36,6 +36,7 @@ class History:
     failure: str | None = None
     checked_at: float | None = None
     items: dict[int, ItemHistory] = field(default_factory=dict)  # a batch's lines, by line number
+    decision_reason: str | None = None  # what the approver who rejected it wrote
 
     def sealed(self, name: str) -> Any:
         """A fact the `created` row sealed, or None when it predates that fact being sealed."""
@@ -85,6 +86,7 @@ def _apply(history: History, row: AuditRow) -> None:
     elif event in _DECISIONS:
         history.decided_by = None if row.actor == "bot" else row.actor
         history.decided_at = row.at
+        history.decision_reason = row.detail.get("reason") or None
     elif event is AuditEvent.GONG_ATTEMPT:
         history.attempts.append(dict(row.detail))
     elif event is AuditEvent.GONG_ACCEPTED:

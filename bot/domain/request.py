@@ -166,6 +166,7 @@ class ErasureRequest:
     identifier_hash: str | None = None  # HMAC of the identifier: what remains once the request is over
     deadline: Deadline | None = None  # by when the law wants the data gone
     identifier_unreadable: bool = False  # the stored identifier did not decrypt: nothing may be sent for it
+    decision_note: str | None = None  # why an approver rejected it, in their words (the identifier scrubbed)
 
 
 @dataclass(frozen=True)

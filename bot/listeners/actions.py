@@ -19,6 +19,7 @@ __all__ = ["register"]
 log = logging.getLogger(__name__)
 
 Action = Callable[[Click], Message | None]  # a use case behind a button; the private answer, if any
+_ASKS_FIRST = {"erase_reject"}  # opens a modal: nothing is decided (or said) until it is answered
 
 
 def register(app: App, services: Services) -> None:
@@ -33,7 +34,10 @@ def register(app: App, services: Services) -> None:
         return None if result.decided else requests.approval_recorded(result.request)
 
     def reject(click: Click) -> None:
-        decisions.reject(click.request_id, click.user_id)
+        """Ask the approver why, in a modal; the decision is taken when they answer (listeners.views)."""
+        request = decisions.may_reject(click.request_id, click.user_id)
+        modal = requests.reject_modal(request, channel=click.channel_id, home=click.from_home)
+        services.slack.open_view(click.trigger_id, modal)
 
     def cancel(click: Click) -> Message | None:
         request = decisions.cancel(click.request_id, click.user_id)
@@ -91,7 +95,7 @@ def _answer(services: Services, action: Action, body: dict[str, Any]) -> None:
         return
     if reply is not None:
         _tell(services, click, reply, replace=click.from_ephemeral)
-    elif click.from_home:
+    elif click.from_home and click.action_id not in _ASKS_FIRST:
         _tell(services, click, requests.done_in_home(click.action_id, click.request_id))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +11,7 @@ from ..domain.workspace import Origin
 from ..errors import NotFound, Why
 from ..service.batches import BulkForm
 
-__all__ = ["REQUEST_ID", "Click", "SlashCommand", "bulk_form", "origin_of"]
+__all__ = ["REQUEST_ID", "Click", "RejectionForm", "SlashCommand", "bulk_form", "origin_of"]
 
 REQUEST_ID = re.compile(r"^E[RB]-[0-9A-Z]{8}$")  # a request (ER-) or a batch (EB-)
 
@@ -52,6 +53,7 @@ class Click:
     response_url: str
     from_ephemeral: bool
     from_home: bool = False  # clicked in the App Home tab: no response_url; the tab is published again
+    trigger_id: str = ""  # for a modal the click opens (valid 3 s, once)
 
     @classmethod
     def from_body(cls, body: dict[str, Any]) -> Click:
@@ -70,6 +72,7 @@ class Click:
             response_url=str(body.get("response_url", "")),
             from_ephemeral=bool(container.get("is_ephemeral")),
             from_home=container.get("type") == "view" and (body.get("view") or {}).get("type") == "home",
+            trigger_id=str(body.get("trigger_id", "")),
         )
 
 
@@ -106,3 +109,28 @@ def bulk_form(body: dict[str, Any]) -> BulkForm:
         channel=str(view.get("private_metadata") or ""),
         view_id=str(view.get("id") or ""),
     )
+
+
+@dataclass(frozen=True)
+class RejectionForm:
+    """The reject modal's submission: which request, where the click came from, and the reason given."""
+
+    request_id: str
+    channel: str
+    from_home: bool
+    reason: str
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> RejectionForm:
+        """Typed fields from the view_submission; NotFound when its metadata names no request."""
+        view = body.get("view") or {}
+        try:
+            metadata = json.loads(str(view.get("private_metadata") or "{}"))
+        except ValueError:
+            metadata = {}
+        request_id = str(metadata.get("request_id", "")) if isinstance(metadata, dict) else ""
+        if not REQUEST_ID.match(request_id):
+            raise NotFound(Why.UNKNOWN_REQUEST)
+        values = ((view.get("state") or {}).get("values") or {}).get("reject_reason") or {}
+        reason = (values.get("reason") or {}).get("value") if isinstance(values, dict) else ""
+        return cls(request_id, str(metadata.get("channel", "")), bool(metadata.get("home")), str(reason or ""))

@@ -8,10 +8,10 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from ..errors import Refusal, Why
+from ..errors import Refusal, SlackError, Why
 from ..render import refusals
 from ..service import Services
-from .payloads import bulk_form
+from .payloads import RejectionForm, bulk_form
 
 __all__ = ["register"]
 
@@ -29,7 +29,7 @@ _REASON_FIELD = {
 
 
 def register(app: App, services: Services) -> None:
-    """The bulk modal (`callback_id` erase_bulk)."""
+    """The bulk modal (`callback_id` erase_bulk) and the reason for a rejection (`erase_reject_reason`)."""
     policy = services.decisions.policy
 
     @app.view("erase_bulk")
@@ -45,3 +45,45 @@ def register(app: App, services: Services) -> None:
             ack(response_action="errors", errors={block: refusals.explain(refusal, policy)})
             return
         ack()
+
+    @app.view("erase_reject_reason")
+    def rejection_submitted(ack: Ack, body: dict[str, Any]) -> None:
+        user = str((body.get("user") or {}).get("id", ""))
+        try:
+            form = RejectionForm.from_body(body)
+        except Refusal as refusal:
+            ack(response_action="errors", errors={"reject_reason": refusals.explain(refusal, policy)})
+            return
+        if not form.reason.strip():
+            ack(response_action="errors", errors={"reject_reason": "Say why the request is rejected."})
+            return
+        ack()
+        services.after_ack(lambda: _decide_rejection(services, form, user))
+
+
+def _decide_rejection(services: Services, form: RejectionForm, user: str) -> None:
+    """The rejection, decided now; if the request was decided while the modal was open (or the approver is one no
+    more), nothing changes and the approver is told privately where they clicked."""
+    try:
+        services.decisions.reject(form.request_id, user, form.reason)
+    except Refusal as refusal:
+        log.info("rejection of %s by %s refused (%s)", form.request_id, user, refusal.why.value)
+        text, blocks = refusals.refused(refusal, services.decisions.policy)
+        _tell(services, form, user, text, blocks)
+        return
+    except SlackError as exc:
+        text, blocks = refusals.refusal(refusals.slack_unavailable(exc.code, deciding=True))
+        _tell(services, form, user, text, blocks)
+        return
+    if form.from_home:
+        services.home.publish(user, f":white_check_mark: `{form.request_id}` rejected.")
+
+
+def _tell(services: Services, form: RejectionForm, user: str, text: str, blocks: list[dict[str, Any]]) -> None:
+    if form.from_home:
+        services.home.publish(user, f"`{form.request_id}`: {text}")
+        return
+    try:
+        services.slack.post_ephemeral(form.channel, user, text, blocks)
+    except SlackError as exc:
+        log.warning("could not tell %s why their rejection did not count (%s)", user, exc.code)

@@ -3,6 +3,9 @@ reminders. Public messages never carry the full number or address."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from ..domain.approval import ApprovalPolicy
 from ..domain.holdings import Holdings
 from ..domain.request import ErasureRequest, State
@@ -20,8 +23,19 @@ from .words import (
 )
 
 __all__ = [
-    "approval_message", "approval_recorded", "budget_note", "check_note", "closed_ephemeral", "confirmation",
-    "done_in_home", "reminder", "revealed", "submitted_ephemeral", "thread_note", "usage",
+    "approval_message",
+    "approval_recorded",
+    "budget_note",
+    "check_note",
+    "closed_ephemeral",
+    "confirmation",
+    "done_in_home",
+    "reject_modal",
+    "reminder",
+    "revealed",
+    "submitted_ephemeral",
+    "thread_note",
+    "usage",
 ]  # fmt: skip  # fmt: skip
 
 WHAT_GONG_DELETES = {
@@ -128,6 +142,24 @@ def done_in_home(action_id: str, request_id: str) -> Message:
     return text, [section(text)]
 
 
+def reject_modal(request: ErasureRequest, *, channel: str, home: bool) -> dict[str, Any]:
+    """`erase_reject`: the approver says why (required: a refusal must be documented), then it is decided."""
+    metadata = json.dumps({"request_id": request.id, "channel": channel, "home": home})
+    return {
+        "type": "modal", "callback_id": "erase_reject_reason", "private_metadata": metadata,
+        "title": {"type": "plain_text", "text": "Reject the request"},
+        "submit": {"type": "plain_text", "text": "Reject"}, "close": {"type": "plain_text", "text": "Go back"},
+        "blocks": [
+            section(f"Reject `{request.id}` for {escape(request.masked)}? Nothing will be sent to Gong. Your reason "
+                    "is shown in the request's thread and kept in the audit log."),
+            {"type": "input", "block_id": "reject_reason",
+             "label": {"type": "plain_text", "text": "Why is it rejected?"},
+             "element": {"type": "plain_text_input", "action_id": "reason", "multiline": True, "max_length": 500,
+                         "placeholder": {"type": "plain_text", "text": "e.g. the ticket is for another person"}}},
+        ],
+    }  # fmt: skip
+
+
 def approval_message(request: ErasureRequest, policy: ApprovalPolicy, now: float | None = None) -> Message:
     """The public request: masked number, escaped reason, approvals so far, and buttons while pending."""
     approvals = approvers_of(request) or "none yet"
@@ -174,7 +206,8 @@ def _status_line(request: ErasureRequest) -> str:
     line = STATE_LINES[request.state]
     who = f" by {user(request.decided_by)}" if request.decided_by else ""
     if request.state is State.REJECTED:
-        return f"{line}{who}"
+        why = f": {escape(request.decision_note)}" if request.decision_note else ""
+        return f"{line}{who}{why}"
     if request.state in {State.APPROVED, State.SUBMITTED, State.FAILED, State.VERIFIED, State.UNVERIFIED}:
         approvers = approvers_of(request)
         suffix = f" · Gong requestId `{escape(request.gong_request_id)}`" if request.gong_request_id else ""
@@ -278,7 +311,8 @@ def thread_note(request: ErasureRequest) -> Message:
         if request.gong_request_id:
             text += f"\nGong requestId: `{escape(request.gong_request_id)}`"
     elif request.state is State.REJECTED:
-        text = f":no_entry: Rejected by {user(str(request.decided_by))}. Nothing was sent to Gong."
+        why = f"\n*Reason:* {escape(request.decision_note)}" if request.decision_note else ""
+        text = f":no_entry: Rejected by {user(str(request.decided_by))}. Nothing was sent to Gong.{why}"
     elif request.state is State.CANCELLED:
         text = f":heavy_minus_sign: Cancelled by {user(str(request.decided_by))}. Nothing was sent to Gong."
     elif request.state is State.EXPIRED:

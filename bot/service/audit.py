@@ -28,7 +28,7 @@ EXPORT_COLUMNS = (
     "request_id", "kind", "masked", "identifier_hash", "state", "outcome", "requested_at", "requester", "reason",
     "required_approvals", "approvers", "approved_at", "decided_by", "decided_at", "gong_request_id",
     "gong_attempts", "gong_attempt_request_ids", "failure", "verification", "checked_at", "next_check_at",
-    "regime", "received_on", "due_on", "batch_id", "line",
+    "regime", "received_on", "due_on", "batch_id", "line", "decision_reason",
 )  # fmt: skip
 _OUTCOMES = {
     "draft": "not submitted", "pending": "waiting for approval", "approved": "approved, erase pending",
@@ -179,6 +179,7 @@ def _record(request: ErasureRequest, history: History) -> dict[str, object]:
         "regime": sealed_or_table("regime", deadline.regime.value if deadline else "") or "",
         "received_on": sealed_or_table("received_on", deadline.received.isoformat() if deadline else "") or "",
         "due_on": deadline.due.isoformat() if deadline else "", "batch_id": "", "line": "",
+        "decision_reason": history.decision_reason or "",
     }  # fmt: skip
 
 

@@ -13,15 +13,17 @@ from dataclasses import dataclass
 from ..adapters.store import Store, Tx
 from ..domain.approval import ApprovalPolicy, count_approval
 from ..domain.audit import AuditEvent
+from ..domain.batch import scrub_batch_reason
 from ..domain.deadlines import Regime, find_deadline
 from ..domain.integrity import identifier_hash
 from ..domain.jobs import Kind
 from ..domain.request import OPEN, ErasureRequest, Event, State, is_expired
-from ..domain.target import EraseCommand
+from ..domain.target import EraseCommand, Target, TargetKind, scrub_reason
+from ..domain.text import clean
 from ..errors import Closed, InputRejected, NotAllowed, NotFound, Refusal, Why
 from .ports import Directory
 
-__all__ = ["Approved", "Decisions", "RequestRules", "approver_groups", "load", "new_request_id"]
+__all__ = ["Approved", "Decisions", "RequestRules", "approver_groups", "load", "new_request_id", "scrubbed_note"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,16 @@ def load(store: Store | Tx, request_id: str) -> ErasureRequest:
     if request is None:
         raise NotFound(Why.UNKNOWN_REQUEST)
     return request
+
+
+def scrubbed_note(request: ErasureRequest, text: str) -> str:
+    """A decider's free text, cleaned, at most 500 characters, with the request's identifier (a batch: any typed
+    number or address) taken out: it is shown in the channel."""
+    cleaned = clean(text).strip()[:500]
+    if request.kind is TargetKind.BATCH or not request.identifier:
+        return scrub_batch_reason(cleaned)
+    target = Target(request.kind, request.identifier, request.display or request.identifier, request.masked)
+    return scrub_reason(cleaned, target)
 
 
 def approver_groups(policy: ApprovalPolicy, directory: Directory, actor: str, *, deciding: bool) -> frozenset[str]:
@@ -157,8 +169,20 @@ class Decisions:
         log.info("request %s approved by %s%s", request.id, actor, " (decided)" if outcome.decided else "")
         return Approved(request=load(self.store, request_id), decided=outcome.decided)
 
-    def reject(self, request_id: str, actor: str) -> ErasureRequest:
-        """An approver turns the request down; nothing reaches Gong."""
+    def may_reject(self, request_id: str, actor: str) -> ErasureRequest:
+        """Whether `actor` may reject the request now (before they are asked why): the request, or the refusal.
+        Changes nothing; `reject` asks again when they answer."""
+        groups = self.groups_of(actor)
+        self._expire_if_due(request_id)
+        request = load(self.store, request_id)
+        if not self.policy.is_approver(actor, groups):
+            raise NotAllowed(Why.NOT_APPROVER_REJECT)
+        self._refuse_if_closed(request, {State.PENDING}, self.clock())
+        return request
+
+    def reject(self, request_id: str, actor: str, reason: str = "") -> ErasureRequest:
+        """An approver turns the request down, saying why; nothing reaches Gong. The reason is kept with the
+        decision (in the table and its sealed audit row) with the identifier scrubbed out of it."""
         groups = self.groups_of(actor)
         self._expire_if_due(request_id)
         now = self.clock()
@@ -167,7 +191,8 @@ class Decisions:
             if not self.policy.is_approver(actor, groups):
                 raise NotAllowed(Why.NOT_APPROVER_REJECT)
             self._refuse_if_closed(request, {State.PENDING}, now)
-            self._close(tx, request, Event.REJECT, actor, now)
+            note = scrubbed_note(request, reason)
+            self._close(tx, request, Event.REJECT, actor, now, note=note)
         self.wake()
         log.info("request %s rejected by %s", request.id, actor)
         return load(self.store, request_id)
@@ -206,10 +231,11 @@ class Decisions:
         """The approver groups of `actor`, asked afresh: every use here decides something."""
         return approver_groups(self.policy, self.directory, actor, deciding=True)
 
-    def _close(self, tx: Tx, request: ErasureRequest, event: Event, actor: str, now: float) -> None:
-        """End an open request; the domain's table says who is told."""
+    def _close(self, tx: Tx, request: ErasureRequest, event: Event, actor: str, now: float, *, note: str = "") -> None:
+        """End an open request (with the decider's reason, if they gave one); the domain's table says who is told."""
         decided_by = None if actor == "bot" else actor
-        tx.move(request, event, actor=actor, now=now, decided_by=decided_by, decided_at=now)
+        tx.move(request, event, actor=actor, now=now, decided_by=decided_by, decided_at=now,
+                detail={"reason": note} if note else None, decision_note=note or None)  # fmt: skip
 
     def _refuse_if_closed(self, request: ErasureRequest, allowed: Collection[State], now: float) -> None:
         if request.state not in allowed:

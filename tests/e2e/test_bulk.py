@@ -196,8 +196,8 @@ def test_a_rejected_batch_sends_nothing_and_its_identifiers_are_wiped(
     slack_user = deployment.user()
     numbers = [fresh_number() for _ in range(3)]
     batch_id, parent = submit_batch(slack_user, fake_slack, "\n".join(typed for typed, _ in numbers))
-    response, _ = slack_user.click("erase_reject", batch_id, APPROVER, message_ts=parent.ts)
-    assert response.status_code == 200
+    response = slack_user.reject(batch_id, APPROVER, message_ts=parent.ts)
+    assert response is not None and response.status_code == 200
     fake_slack.wait_for(lambda: "Rejected" in parent.all_text, what="the batch shown rejected")
     fake_slack.wait_for(lambda: fake_slack.thread(CHANNEL, parent.ts), what="the thread note")
     assert not [c for _, e164 in numbers for c in fake_gong.calls_for(e164)]

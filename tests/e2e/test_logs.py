@@ -36,7 +36,7 @@ def test_json_logs_have_a_line_for_each_event_and_never_the_number(
     typed_2, rejected = fresh_number()
     reminded = submit_request(user, typed_2)
     fake_slack.wait_for(lambda: len(fake_slack.thread(CHANNEL, reminded.ts)) >= 1, timeout=10, what="a reminder")
-    user.click("erase_reject", button_value(reminded.blocks, "erase_reject"), APPROVER, message_ts=reminded.ts)
+    user.reject(button_value(reminded.blocks, "erase_reject"), APPROVER, message_ts=reminded.ts)
     typed_3, cancelled = fresh_number()
     third = submit_request(user, typed_3)
     user.click("erase_cancel", button_value(third.blocks, "erase_cancel"), REQUESTER, message_ts=third.ts)
