@@ -140,7 +140,8 @@ def bootstrap(
     after_ack = AfterAck()
     batches = Batches(decisions, retry_window=settings.request_ttl)
     services = Services(decisions, queries, Home(queries, slack, clock), slack, settings.channels,
-                        WorkspaceGuard(slack, installation), after_ack, batches)  # fmt: skip
+                        WorkspaceGuard(slack, installation), after_ack, batches,
+                        approval_channel=settings.approval_channel)  # fmt: skip
     ctx = JobContext(
         store=store, gong=gong, slack=slack, policy=policy, schedule=schedule, clock=clock, wake=doorbell.set,
         budget=GongBudget(store, Pace(settings.gong_rate_per_second, settings.gong_pace_margin),
@@ -148,6 +149,7 @@ def bootstrap(
         retry=RetryPolicy(max_attempts=settings.gong_max_attempts, backoff=settings.gong_retry_backoff,
                           retry_after_cap=settings.gong_retry_after_cap),
         stopping=threading.Event(), calls_per_second=settings.gong_rate_per_second, hash_key=settings.hash_key,
+        approval_channel=settings.approval_channel,
     )  # fmt: skip
     identity = process_identity()
     chores: list[Callable[[], object]] = [

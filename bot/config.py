@@ -57,6 +57,7 @@ class Settings:
     max_open_drafts: int = 10  # GONG_ERASE_MAX_OPEN_DRAFTS: unsubmitted requests one person may have at once
     retention: float = 30 * 86400.0  # GONG_ERASE_RETENTION: finished jobs and Gong call records older go
     reason_pattern: str = ""  # GONG_ERASE_REASON_PATTERN: a reason must contain a match (a ticket reference)
+    approval_channel: str = ""  # GONG_ERASE_APPROVAL_CHANNEL: where approval messages go; "": where asked
 
     @property
     def hash_key(self) -> str:
@@ -146,6 +147,7 @@ class Settings:
             max_open_drafts=env.integer("GONG_ERASE_MAX_OPEN_DRAFTS", 10, minimum=1),
             retention=env.duration("GONG_ERASE_RETENTION", 30 * 86400.0) or 30 * 86400.0,
             reason_pattern=env.pattern("GONG_ERASE_REASON_PATTERN"),
+            approval_channel=env.channel_id("GONG_ERASE_APPROVAL_CHANNEL"),
         )
         if settings.log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             env.problem("LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR")

@@ -58,6 +58,7 @@ class Why(StrEnum):
     FUTURE_DATE = "future_date"
     STATUS_NEEDS_ID = "status_needs_id"
     CHANNEL_NOT_ALLOWED = "channel_not_allowed"
+    DM_NEEDS_APPROVAL_CHANNEL = "dm_needs_approval_channel"
     BATCH_TOO_LARGE = "batch_too_large"
     BATCH_NOT_TEXT = "batch_not_text"
     ONE_PER_LINE = "one_per_line"

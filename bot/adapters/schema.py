@@ -325,3 +325,10 @@ def batches_of_identifiers(sql: Sql, m: Migration) -> None:
 def reasons_for_decisions(sql: Sql, m: Migration) -> None:
     """The reason an approver gave for rejecting a request (GDPR expects a refusal to be documented)."""
     sql.execute("ALTER TABLE requests ADD COLUMN decision_note TEXT")
+
+
+@migration
+def approval_message_channel(sql: Sql, m: Migration) -> None:
+    """Where a request's approval message lives, when that is not the channel it was made in (an approvals
+    channel, GONG_ERASE_APPROVAL_CHANNEL; the command may then come from a DM with the bot)."""
+    sql.execute("ALTER TABLE requests ADD COLUMN message_channel TEXT")

@@ -509,7 +509,8 @@ class Tx:
 
 _UPDATABLE = frozenset(
     {"identifier", "masked", "display", "message_ts", "decided_by", "decided_at", "gong_request_id", "failure",
-     "gong_errors", "preview", "preview_error", "remaining", "checked_at", "next_check_at", "decision_note"}
+     "gong_errors", "preview", "preview_error", "remaining", "checked_at", "next_check_at", "decision_note",
+     "message_channel"}
 )  # fmt: skip
 
 
@@ -572,6 +573,7 @@ def _load(sql: Sql, request_id: str, cipher: IdentifierCipher) -> ErasureRequest
         deadline=Deadline(date.fromisoformat(row["received_on"]), Regime(row["regime"])) if row["regime"] else None,
         identifier_unreadable=unreadable,
         decision_note=row["decision_note"],
+        message_channel=row["message_channel"],
     )
 
 

@@ -167,6 +167,12 @@ class ErasureRequest:
     deadline: Deadline | None = None  # by when the law wants the data gone
     identifier_unreadable: bool = False  # the stored identifier did not decrypt: nothing may be sent for it
     decision_note: str | None = None  # why an approver rejected it, in their words (the identifier scrubbed)
+    message_channel: str | None = None  # where the approval message was posted, when not in `channel`
+
+    @property
+    def thread_channel(self) -> str:
+        """The channel of the approval message and its thread (an approvals channel, or where it was made)."""
+        return self.message_channel or self.channel
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Installation", "Origin"]
+__all__ = ["Installation", "Origin", "is_direct_message"]
 
 
 @dataclass(frozen=True)
@@ -32,3 +32,8 @@ class Installation:
         if self.enterprise_id and origin.enterprise_id == self.enterprise_id:
             return True
         return bool(origin.team_id) and origin.team_id == self.team_id
+
+
+def is_direct_message(channel_id: str) -> bool:
+    """A conversation with the bot itself (D…), not a channel: nothing public may be posted there for others."""
+    return channel_id.startswith("D")

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from slack_bolt import Ack, App
 
 from ..domain.target import parse_erase_text
+from ..domain.workspace import is_direct_message
 from ..errors import InputRejected, Refusal, SlackError, Why
 from ..render import batches, refusals, reports, requests
 from ..render.blocks import Message
@@ -92,7 +93,12 @@ def register(app: App, services: Services) -> None:
 
 
 def _channel_refused(services: Services, slash: SlashCommand) -> Message | None:
-    """The refusal of a command from a channel GONG_ERASE_CHANNELS leaves out; None where requests may be made."""
+    """The refusal of a command from a channel GONG_ERASE_CHANNELS leaves out, or from a DM with the bot when
+    there is no approvals channel for its requests to go to; None where requests may be made."""
+    if is_direct_message(slash.channel_id):
+        if services.approval_channel:
+            return None
+        return refusals.refused(Refusal(Why.DM_NEEDS_APPROVAL_CHANNEL), services.decisions.policy)
     channels = services.channels
     if channels is not None and not ({slash.channel_id, slash.channel_name.lower()} & channels):
         return refusals.refused(Refusal(Why.CHANNEL_NOT_ALLOWED), services.decisions.policy)

@@ -45,6 +45,8 @@ _WORDS: dict[Why, str] = {
     Why.STATUS_NEEDS_ID: "Give the request id, e.g. `/gong-erase status ER-7K2M9QXA`.",
     Why.CHANNEL_NOT_ALLOWED: "Erase requests can't be made in this channel. Use one of the channels your admins set "
     "up for them (ask them which: it is GONG_ERASE_CHANNELS in the bot's settings).",
+    Why.DM_NEEDS_APPROVAL_CHANNEL: "Requests can't be made in a direct message here: approvers would not see them "
+    "(no approvals channel is set up: GONG_ERASE_APPROVAL_CHANNEL). Use `/gong-erase` in a channel the bot is in.",
     Why.BATCH_TOO_LARGE: "That batch has {size:,} {unit}; one batch may have at most {limit:,} {unit}. Split it and "
     "send the parts one after the other (Gong allows 10,000 calls a day for everything).",
     Why.BATCH_NOT_TEXT: "That file is not text in UTF-8. Export it as CSV (UTF-8) or plain text, one identifier per "

@@ -33,6 +33,7 @@ __all__ = [
     "reject_modal",
     "reminder",
     "revealed",
+    "routed_note",
     "submitted_ephemeral",
     "thread_note",
     "usage",
@@ -105,14 +106,22 @@ def confirmation(request: ErasureRequest) -> Message:
     return f"Confirm erase request {request.id}", blocks
 
 
-def submitted_ephemeral(request: ErasureRequest) -> Message:
-    """Replaces the requester's confirmation once the request is posted."""
+def submitted_ephemeral(request: ErasureRequest, where: str | None = None) -> Message:
+    """Replaces the requester's confirmation once the request is posted (here, or in the approvals channel)."""
+    place = "in this channel" if where in {None, request.channel} else f"in <#{where}>"
     return f"Request {request.id} submitted for approval", [
         section(
-            f":outbox_tray: Request `{request.id}` for {request.masked} was posted in this channel for approval. "
+            f":outbox_tray: Request `{request.id}` for {escape(request.masked)} was posted {place} for approval. "
             "You'll see the outcome in its thread."
         )
     ]
+
+
+def routed_note(request: ErasureRequest, where: str) -> Message:
+    """In the channel a request was made in, when it went to the approvals channel: no identifier, no reason."""
+    what = "Bulk erase request" if request.kind is TargetKind.BATCH else "Erase request"
+    text = f":outbox_tray: {what} `{request.id}` submitted for approval in <#{where}> by {user(request.requester)}."
+    return f"{what} {request.id} submitted for approval", [section(text)]
 
 
 def closed_ephemeral(request: ErasureRequest) -> Message:

@@ -27,3 +27,4 @@ class Services:
     workspace: WorkspaceGuard
     after_ack: Callable[[Callable[[], None]], None]  # runs work once Slack has its answer (see app.AfterAck)
     batches: Batches
+    approval_channel: str = ""  # GONG_ERASE_APPROVAL_CHANNEL: then commands may come from a DM with the bot

@@ -374,7 +374,7 @@ def thread_note(ctx: JobContext, job: Job, batch: ErasureRequest) -> None:
         summary = True
     else:
         text, blocks = requests.thread_note(batch)
-    ctx.slack.post_message(batch.channel, text, blocks, thread_ts=batch.message_ts)
+    ctx.slack.post_message(batch.thread_channel, text, blocks, thread_ts=batch.message_ts)
     now = ctx.clock()
     with ctx.store.transaction() as tx:
         tx.complete(job, now)
@@ -389,5 +389,5 @@ def results_file(ctx: JobContext, job: Job, batch: ErasureRequest) -> None:
     if batch.message_ts:
         items = ctx.store.batch.items(batch.id)
         name, content, title = render.results_file(batch, items)
-        ctx.slack.upload_file(batch.channel, batch.message_ts, name, content, title)
+        ctx.slack.upload_file(batch.thread_channel, batch.message_ts, name, content, title)
     finish(ctx, job)

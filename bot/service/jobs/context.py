@@ -31,6 +31,7 @@ class JobContext:
     wake: Callable[[], None]  # new work is queued: the worker need not wait for its next poll
     stopping: threading.Event  # the process is shutting down: wait no longer than needed
     calls_per_second: float = 3.0  # the pace the budget keeps: a batch's time left is told from it
+    approval_channel: str = ""  # GONG_ERASE_APPROVAL_CHANNEL: approval messages go there ("": where asked)
     hash_key: str = ""  # for the keyed hash of a batch's items ("" in unit tests only)
 
 

@@ -10,6 +10,7 @@ from ...domain.audit import AuditEvent
 from ...domain.jobs import Job, Kind
 from ...domain.request import ErasureRequest, Event, State
 from ...domain.target import TargetKind
+from ...domain.workspace import is_direct_message
 from ...errors import SlackError
 from ...render import batches, refusals, requests
 from ...render.blocks import Message, plain_fallback
@@ -47,18 +48,31 @@ def slack_job(handler: Handler) -> Handler:
 def post_approval(ctx: JobContext, job: Job, request: ErasureRequest) -> None:
     """Post the public approval message, then replace the requester's private confirmation."""
     response_url = str(job.payload.get("response_url") or "")
+    where = ctx.approval_channel or request.channel
     if request.message_ts is None:
         text, blocks = approval_of(ctx, request)
-        ts = ctx.slack.post_message(request.channel, text, blocks)
+        ts = ctx.slack.post_message(where, text, blocks)
         now = ctx.clock()
         with ctx.store.transaction() as tx:
             tx.complete(job, now)
-            tx.set_columns(request.id, now, message_ts=ts)
-            tx.note(request, AuditEvent.POSTED, actor="bot", now=now, detail={"ts": ts})
+            tx.set_columns(request.id, now, message_ts=ts, message_channel=where)
+            tx.note(request, AuditEvent.POSTED, actor="bot", now=now, detail={"ts": ts, "channel": where})
+        if where != request.channel and not is_direct_message(request.channel):
+            _tell_origin(ctx, request, where)
     else:
         finish(ctx, job)
     if response_url:
-        _respond(ctx, response_url, requests.submitted_ephemeral(request), replace=True)
+        _respond(ctx, response_url, requests.submitted_ephemeral(request, where), replace=True)
+
+
+def _tell_origin(ctx: JobContext, request: ErasureRequest, where: str) -> None:
+    """Where the command was typed, a short public note that the request went to the approvals channel, with no
+    identifier in it (a courtesy: the approval message is the record)."""
+    text, blocks = requests.routed_note(request, where)
+    try:
+        ctx.slack.post_message(request.channel, text, blocks)
+    except SlackError as exc:
+        log.info("request %s: could not leave a note in the channel it was made in (%s)", request.id, exc.code)
 
 
 @slack_job
@@ -66,7 +80,7 @@ def refresh_parent(ctx: JobContext, job: Job, request: ErasureRequest) -> None:
     """Redraw the approval message from the request as it is now."""
     if request.message_ts:
         text, blocks = _plain_if_asked(job, approval_of(ctx, request))
-        ctx.slack.update_message(request.channel, request.message_ts, text, blocks)
+        ctx.slack.update_message(request.thread_channel, request.message_ts, text, blocks)
     finish(ctx, job)
 
 
@@ -82,7 +96,7 @@ def thread_note(ctx: JobContext, job: Job, request: ErasureRequest) -> None:
         else:
             note = requests.thread_note(request)
         text, blocks = _plain_if_asked(job, note)
-        ctx.slack.post_message(request.channel, text, blocks, thread_ts=request.message_ts)
+        ctx.slack.post_message(request.thread_channel, text, blocks, thread_ts=request.message_ts)
     finish(ctx, job)
 
 
@@ -94,7 +108,7 @@ def remind(ctx: JobContext, job: Job, request: ErasureRequest) -> None:
         return
     nudge = int(job.payload.get("nudges", 0)) + 1
     text, blocks = requests.reminder(request, ctx.policy, nudge, ctx.clock())
-    ctx.slack.post_message(request.channel, text, blocks, thread_ts=request.message_ts)
+    ctx.slack.post_message(request.thread_channel, text, blocks, thread_ts=request.message_ts)
     now = ctx.clock()
     with ctx.store.transaction() as tx:
         tx.complete(job, now)
