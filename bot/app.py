@@ -116,7 +116,8 @@ def bootstrap(
     `installation` is where the bot token belongs, when the caller already asked Slack (else asked when needed);
     `clock` defaults to the one every process of the deployment agrees on (the database's, on Postgres)."""
     settings = with_hash_key(settings)
-    schedule = Schedule(remind_after=settings.remind_after, verify_after=settings.verify_after)
+    schedule = Schedule(remind_after=settings.remind_after, verify_after=settings.verify_after,
+                        receipts=settings.dm_receipts)  # fmt: skip
     store = Store.for_storage(settings.storage, schedule=schedule)
     clock = clock or store.database.deployment_clock()
     gong = GongClient(settings.gong_base_url, settings.gong_access_key, settings.gong_access_key_secret,

@@ -58,6 +58,7 @@ class Settings:
     retention: float = 30 * 86400.0  # GONG_ERASE_RETENTION: finished jobs and Gong call records older go
     reason_pattern: str = ""  # GONG_ERASE_REASON_PATTERN: a reason must contain a match (a ticket reference)
     approval_channel: str = ""  # GONG_ERASE_APPROVAL_CHANNEL: where approval messages go; "": where asked
+    dm_receipts: bool = True  # GONG_ERASE_DM_RECEIPTS: tell requesters by DM what became of their requests
 
     @property
     def hash_key(self) -> str:
@@ -148,6 +149,7 @@ class Settings:
             retention=env.duration("GONG_ERASE_RETENTION", 30 * 86400.0) or 30 * 86400.0,
             reason_pattern=env.pattern("GONG_ERASE_REASON_PATTERN"),
             approval_channel=env.channel_id("GONG_ERASE_APPROVAL_CHANNEL"),
+            dm_receipts=env.boolean("GONG_ERASE_DM_RECEIPTS", True),
         )
         if settings.log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             env.problem("LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR")

@@ -24,10 +24,11 @@ class Kind(StrEnum):
     BATCH_INTAKE = "batch_intake"  # read a submitted batch (and its file), then confirm privately to the requester
     ITEM_ERASE = "item_erase"  # the erase call for one item of an approved batch; it queues the next item's
     RESULTS_FILE = "results_file"  # the results file of a batch, uploaded into its thread at the end
+    RECEIPT = "receipt"  # tell the requester by DM what became of their request (GONG_ERASE_DM_RECEIPTS)
 
 
 _LANES = {Kind.GONG_ERASE: "gong", Kind.ITEM_ERASE: "gong", Kind.PREVIEW: "preview", Kind.VERIFY: "verify",
-          Kind.REMIND: "remind", Kind.BATCH_INTAKE: "intake"}  # fmt: skip
+          Kind.REMIND: "remind", Kind.BATCH_INTAKE: "intake", Kind.RECEIPT: "receipt"}  # fmt: skip
 
 
 def lane_of(kind: Kind) -> str:

@@ -89,20 +89,21 @@ class Transition:
 
 
 _TELL = (Kind.REFRESH_PARENT, Kind.THREAD_NOTE)  # update the public message, and say it in its thread
+_RECEIPT = (Kind.RECEIPT,)  # and tell the requester by DM, when the deployment wants receipts
 
 TRANSITIONS: dict[tuple[State, Event], Transition] = {
-    (State.DRAFT, Event.SUBMIT): Transition(State.PENDING, (Kind.POST_APPROVAL, Kind.PREVIEW, Kind.REMIND)),
+    (State.DRAFT, Event.SUBMIT): Transition(State.PENDING, (Kind.POST_APPROVAL, Kind.PREVIEW, Kind.REMIND, *_RECEIPT)),
     (State.DRAFT, Event.CANCEL): Transition(State.CANCELLED),
     (State.DRAFT, Event.EXPIRE): Transition(State.EXPIRED),
     # the approval that decides is also an APPROVAL note, whose refresh of the message goes with it
-    (State.PENDING, Event.APPROVE): Transition(State.APPROVED, (Kind.GONG_ERASE,)),
-    (State.PENDING, Event.REJECT): Transition(State.REJECTED, _TELL),
+    (State.PENDING, Event.APPROVE): Transition(State.APPROVED, (Kind.GONG_ERASE, *_RECEIPT)),
+    (State.PENDING, Event.REJECT): Transition(State.REJECTED, (*_TELL, *_RECEIPT)),
     (State.PENDING, Event.CANCEL): Transition(State.CANCELLED, _TELL),
-    (State.PENDING, Event.EXPIRE): Transition(State.EXPIRED, _TELL),
-    (State.APPROVED, Event.GONG_ACCEPTED): Transition(State.SUBMITTED, (*_TELL, Kind.VERIFY)),
-    (State.APPROVED, Event.GONG_FAILED): Transition(State.FAILED, _TELL),
-    (State.SUBMITTED, Event.VERIFIED_ERASED): Transition(State.VERIFIED, _TELL),
-    (State.SUBMITTED, Event.STILL_HELD): Transition(State.UNVERIFIED, _TELL),
+    (State.PENDING, Event.EXPIRE): Transition(State.EXPIRED, (*_TELL, *_RECEIPT)),
+    (State.APPROVED, Event.GONG_ACCEPTED): Transition(State.SUBMITTED, (*_TELL, Kind.VERIFY, *_RECEIPT)),
+    (State.APPROVED, Event.GONG_FAILED): Transition(State.FAILED, (*_TELL, *_RECEIPT)),
+    (State.SUBMITTED, Event.VERIFIED_ERASED): Transition(State.VERIFIED, (*_TELL, *_RECEIPT)),
+    (State.SUBMITTED, Event.STILL_HELD): Transition(State.UNVERIFIED, (*_TELL, *_RECEIPT)),
     # A batch whose run is over may send its failed items again; its items keep their identifiers for it, the
     # batch itself has none, so these moves do not keep the states below from being over (see TERMINAL).
     (State.SUBMITTED, Event.RETRY): Transition(State.APPROVED, (Kind.REFRESH_PARENT,)),
@@ -131,6 +132,7 @@ class Schedule:
 
     remind_after: float = 0.0  # seconds until the first nudge of a pending request; 0: never
     verify_after: tuple[float, ...] = ()  # seconds after Gong accepted; empty: no checks
+    receipts: bool = False  # tell requesters by DM what became of their requests
 
 
 @dataclass(frozen=True)
@@ -201,7 +203,8 @@ def plan_move(
 ) -> Move:
     """What `event` does to `request`: raises IllegalTransition (nothing planned) unless the table allows it."""
     transition = _transition(request.state, event)
-    jobs = _jobs(transition.causes, request, now, schedule, payloads or {})
+    told = {Kind.RECEIPT: {"event": event.value}} | dict(payloads or {})
+    jobs = _jobs(transition.causes, request, now, schedule, told)
     return Move(event, request.state, transition.to, is_over(transition.to, schedule), jobs)
 
 
@@ -261,7 +264,10 @@ def _jobs(
 def _scheduled(
     kind: Kind, request: ErasureRequest, now: float, schedule: Schedule, payload: Mapping[str, Any]
 ) -> NewJob | None:
-    """When a job runs: most at once; reminders and checks by the schedule (None: not at all)."""
+    """When a job runs: most at once; reminders and checks by the schedule (None: not at all); receipts only
+    when the deployment wants them."""
+    if kind is Kind.RECEIPT and not schedule.receipts:
+        return None
     if kind is Kind.REMIND:
         nudges = int(payload.get("nudges", 0))
         if not schedule.remind_after:

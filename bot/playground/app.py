@@ -231,7 +231,8 @@ class Playground:
 
         def shown(post: Post) -> dict[str, Any]:
             return {"ts": post.ts, "key": f"{post.edits}", "html": blocks_html(post.blocks, NAMES) or post.text,
-                    "visibility": "ephemeral" if post.only_for else "public", "edited": post.edits > 0,
+                    "visibility": "dm" if post.direct else "ephemeral" if post.only_for else "public",
+                    "edited": post.edits > 0,
                     "replies": len(replies.get(post.ts, [])),
                     "file": {k: html.escape(v) for k, v in post.file.items()} if post.file else None}  # fmt: skip
 

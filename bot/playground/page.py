@@ -131,7 +131,8 @@ async function api(path, body) {
   return said;
 }
 function messageHtml(m) {
-  const only = m.visibility === "ephemeral" ? '<div class="only-you">Only visible to you</div>' : "";
+  const only = m.visibility === "ephemeral" ? '<div class="only-you">Only visible to you</div>' :
+    m.visibility === "dm" ? '<div class="only-you">Direct message from gong-erase-bot (its Messages tab)</div>' : "";
   const edited = m.edited ? ' <span class="edited">(edited)</span>' : "";
   const file = m.file ? '<div class="file">📎 <a href="/playground/files/' + m.file.id + '">' + m.file.name + "</a></div>" : "";
   const replies = m.replies ? '<button class="open-thread" data-testid="open-thread" data-ts="' + m.ts + '">' +

@@ -81,7 +81,12 @@ class SlackStandIn:
                 "team": "Playground", "url": "https://playground.invalid/"}  # fmt: skip
 
     def api_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
-        """A message in the channel, or a reply in a thread."""
+        """A message in the channel, a reply in a thread, or a DM (the channel is a person's ID: the app's
+        Messages tab)."""
+        if args.get("channel") in USERS:
+            ts = self.world.post(str(args.get("text") or ""), list(args.get("blocks") or []),
+                                 only_for=str(args["channel"]), direct=True)  # fmt: skip
+            return {"ok": True, "channel": f"D{args['channel']}", "ts": ts}
         if args.get("channel") != CHANNEL:
             return {"ok": False, "error": "channel_not_found"}
         ts = self.world.post(str(args.get("text") or ""), list(args.get("blocks") or []),

@@ -54,6 +54,7 @@ class Post:
     only_for: str | None = None
     edits: int = 0
     file: dict[str, str] | None = None  # a file shared in the message: its id, name and title
+    direct: bool = False  # a DM from the bot (its Messages tab), shown only to `only_for`
 
 
 @dataclass
@@ -118,11 +119,11 @@ class World:
     # -- Slack -------------------------------------------------------------------------------------
 
     def post(self, text: str, blocks: list[dict[str, Any]], *, thread_ts: str | None = None,
-             only_for: str | None = None, file: dict[str, str] | None = None) -> str:  # fmt: skip
+             only_for: str | None = None, file: dict[str, str] | None = None, direct: bool = False) -> str:  # fmt: skip
         """A new message; its ts."""
         with self._lock:
             ts = self.new_ts()
-            self.posts.append(Post(ts, text, blocks, thread_ts, only_for, file=file))
+            self.posts.append(Post(ts, text, blocks, thread_ts, only_for, file=file, direct=direct))
         self.changed()
         return ts
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..domain.approval import ApprovalPolicy
 from ..domain.holdings import Holdings
-from ..domain.request import ErasureRequest, State
+from ..domain.request import ErasureRequest, Event, State
 from ..domain.target import TargetKind
 from .blocks import Blocks, Message, button, context, escape, group, header, section, slack_date, user
 from .words import (
@@ -30,6 +30,7 @@ __all__ = [
     "closed_ephemeral",
     "confirmation",
     "done_in_home",
+    "receipt",
     "reject_modal",
     "reminder",
     "revealed",
@@ -115,6 +116,39 @@ def submitted_ephemeral(request: ErasureRequest, where: str | None = None) -> Me
             "You'll see the outcome in its thread."
         )
     ]
+
+
+_RECEIPTS = {
+    Event.SUBMIT: ":outbox_tray: Your request `{id}` for {masked} was posted for approval.",
+    Event.APPROVE: ":white_check_mark: Your request `{id}` for {masked} was approved by {approvers}; the erase is on "
+    "its way to Gong.",
+    Event.REJECT: ":no_entry: Your request `{id}` for {masked} was rejected by {decider}{why}. Nothing was sent to "
+    "Gong.",
+    Event.EXPIRE: ":hourglass: Your request `{id}` for {masked} expired before it was approved. Nothing was sent to "
+    "Gong; start a new one if it is still needed.",
+    Event.GONG_ACCEPTED: ":white_check_mark: Gong accepted the erase of {masked} (`{id}`{gong_id}). Gong deletes over "
+    "several hours; the bot checks later and will tell you.",
+    Event.GONG_FAILED: ":x: The erase of {masked} (`{id}`) failed: {failure} The thread says what to do.",
+    Event.VERIFIED_ERASED: ":white_check_mark: Verified: Gong holds nothing for {masked} any more (`{id}`).",
+    Event.STILL_HELD: ":warning: Not verified: Gong still held data for {masked} at the last check (`{id}`{gong_id}). "
+    "Contact Gong support (help@gong.io) with the requestId.",
+}
+
+
+def receipt(request: ErasureRequest, event: Event) -> Message:
+    """What the requester is told by DM at each outcome: masked, and a link to the request's thread."""
+    words = _RECEIPTS.get(event, "Your request `{id}` for {masked} is now " + request.state.value + ".")
+    gong_id = f", Gong requestId `{escape(request.gong_request_id)}`" if request.gong_request_id else ""
+    text = words.format(
+        id=request.id, masked=escape(request.masked), approvers=approvers_of(request) or "the approvers",
+        decider=user(str(request.decided_by)) if request.decided_by else "an approver",
+        why=f": {escape(request.decision_note)}" if request.decision_note else "", gong_id=gong_id,
+        failure=escape(request.failure or "Gong did not accept it."),
+    )  # fmt: skip
+    if request.message_ts:
+        link = f"https://slack.com/archives/{request.thread_channel}/p{request.message_ts.replace('.', '')}"
+        text += f" <{link}|See the request>."
+    return text.split("\n", 1)[0][:150], [section(text[:3000])]
 
 
 def routed_note(request: ErasureRequest, where: str) -> Message:

@@ -17,7 +17,8 @@ from ...render.blocks import Message, plain_fallback
 from ..batches import view_of
 from .context import Handler, JobContext, finish, retry
 
-__all__ = ["MAX_SLACK_ATTEMPTS", "approval_of", "post_approval", "refresh_parent", "remind", "slack_job", "thread_note"]
+__all__ = ["MAX_SLACK_ATTEMPTS", "approval_of", "post_approval", "receipt", "refresh_parent", "remind", "slack_job",
+           "thread_note"]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,16 @@ def remind(ctx: JobContext, job: Job, request: ErasureRequest) -> None:
         tx.note(request, AuditEvent.REMINDED, actor="bot", now=now, detail={"nudge": nudge},
                 payloads={Kind.REMIND: {"nudges": nudge}})  # fmt: skip
     ctx.wake()
+
+
+@slack_job
+def receipt(ctx: JobContext, job: Job, request: ErasureRequest) -> None:
+    """Tell the requester by DM (the app's Messages tab) what became of their request: masked, with a link to its
+    thread."""
+    event = Event(str(job.payload.get("event")))
+    text, blocks = requests.receipt(request, event)
+    ctx.slack.post_message(request.requester, text, blocks)
+    finish(ctx, job)
 
 
 def approval_of(ctx: JobContext, request: ErasureRequest) -> Message:
