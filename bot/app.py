@@ -129,6 +129,8 @@ def bootstrap(
         groups=settings.approver_groups,
         required=settings.required_approvals,
         allow_self_approval=settings.allow_self_approval,
+        notify_users=settings.notify[0] if settings.notify else None,
+        notify_groups=settings.notify[1] if settings.notify else None,
     )
     directory = ApproverGroups(slack, settings.approver_groups)
     doorbell = threading.Event()  # rung when work is queued in this process, so the worker starts at once

@@ -59,6 +59,7 @@ class Settings:
     reason_pattern: str = ""  # GONG_ERASE_REASON_PATTERN: a reason must contain a match (a ticket reference)
     approval_channel: str = ""  # GONG_ERASE_APPROVAL_CHANNEL: where approval messages go; "": where asked
     dm_receipts: bool = True  # GONG_ERASE_DM_RECEIPTS: tell requesters by DM what became of their requests
+    notify: tuple[frozenset[str], frozenset[str]] | None = None  # GONG_ERASE_NOTIFY: users, groups; None: approvers
 
     @property
     def hash_key(self) -> str:
@@ -150,6 +151,7 @@ class Settings:
             reason_pattern=env.pattern("GONG_ERASE_REASON_PATTERN"),
             approval_channel=env.channel_id("GONG_ERASE_APPROVAL_CHANNEL"),
             dm_receipts=env.boolean("GONG_ERASE_DM_RECEIPTS", True),
+            notify=env.approvers("GONG_ERASE_NOTIFY") if env.text("GONG_ERASE_NOTIFY") else None,
         )
         if settings.log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             env.problem("LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR")

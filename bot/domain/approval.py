@@ -19,6 +19,19 @@ class ApprovalPolicy:
     groups: frozenset[str]
     required: int = 1
     allow_self_approval: bool = False
+    notify_users: frozenset[str] | None = None  # GONG_ERASE_NOTIFY: who new requests and reminders mention;
+    notify_groups: frozenset[str] | None = None  # None: the approvers themselves
+
+    @property
+    def notifies_others(self) -> bool:
+        """Whether new requests and reminders mention others than the approvers (GONG_ERASE_NOTIFY)."""
+        return self.notify_users is not None or self.notify_groups is not None
+
+    def notified(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The users and groups a new request and its reminders mention."""
+        if not self.notifies_others:
+            return self.users, self.groups
+        return self.notify_users or frozenset(), self.notify_groups or frozenset()
 
     def is_approver(self, user_id: str, user_groups: Collection[str]) -> bool:
         """A listed user, or a member of a listed user group."""

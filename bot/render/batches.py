@@ -15,7 +15,8 @@ from ..domain.request import ErasureRequest, State
 from ..errors import InputRejected
 from .blocks import Blocks, Message, button, context, escape, header, section, slack_date, user
 from .refusals import explain
-from .words import STATE_LINES, approve_button, approvers_of, describe_approvers, due_text, reason_text
+from .requests import who_can_approve
+from .words import STATE_LINES, approve_button, approvers_of, due_text, reason_text
 
 __all__ = [
     "RESULT_COLUMNS", "SHOWN_REFUSALS", "ResultRow", "approval_message", "budget_note", "check_note",
@@ -217,7 +218,7 @@ def approval_message(view: BatchView, policy: ApprovalPolicy, now: float | None 
         f"*Reason*\n{reason_text(batch)}",
         f"*Approvals*\n{len(batch.approvals)} of {batch.required_approvals} needed: "
         f"{approvers_of(batch) or 'none yet'}",
-        f"*Who can approve*\n{describe_approvers(policy)}",
+        *who_can_approve(policy),
     ]
     due = due_text(batch, now)
     if due:

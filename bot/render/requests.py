@@ -18,6 +18,7 @@ from .words import (
     approvers_of,
     describe_approvers,
     describe_holdings,
+    describe_notified,
     due_text,
     reason_text,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "submitted_ephemeral",
     "thread_note",
     "usage",
+    "who_can_approve",
 ]  # fmt: skip  # fmt: skip
 
 WHAT_GONG_DELETES = {
@@ -214,7 +216,7 @@ def approval_message(request: ErasureRequest, policy: ApprovalPolicy, now: float
     fields += [
         f"*Reason*\n{reason_text(request)}",
         f"*Approvals*\n{len(request.approvals)} of {request.required_approvals} needed: {approvals}",
-        f"*Who can approve*\n{describe_approvers(policy)}",
+        *who_can_approve(policy),
     ]
     due = due_text(request, now)
     if due:
@@ -243,6 +245,16 @@ def approval_message(request: ErasureRequest, policy: ApprovalPolicy, now: float
         )
         blocks.append(context(f"Expires {slack_date(request.expires_at)} if not approved."))
     return f"Gong erase request {request.id} ({request.state.value})", blocks
+
+
+def who_can_approve(policy: ApprovalPolicy) -> list[str]:
+    """The approvers, mentioned; or, when others are to be notified (GONG_ERASE_NOTIFY), those, and the approvers
+    named by their number (a mention would notify them too)."""
+    if not policy.notifies_others:
+        return [f"*Who can approve*\n{describe_approvers(policy)}"]
+    count = len(policy.users) + len(policy.groups)
+    return [f"*For the attention of*\n{describe_notified(policy) or '_nobody_'}",
+            f"*Who can approve*\n{count} configured approver(s) and group(s)"]  # fmt: skip
 
 
 def _status_line(request: ErasureRequest) -> str:
@@ -309,8 +321,9 @@ def check_note(request: ErasureRequest, error: str | None) -> Message:
 
 def reminder(request: ErasureRequest, policy: ApprovalPolicy, nudge: int, now: float | None = None) -> Message:
     """A nudge in the thread for the approvers who have not approved yet."""
-    waiting = [user(u) for u in sorted(policy.users) if u not in request.approvals]
-    waiting += [group(g) for g in sorted(policy.groups)]
+    users, groups = policy.notified()
+    waiting = [user(u) for u in sorted(users) if u not in request.approvals]
+    waiting += [group(g) for g in sorted(groups)]
     missing = request.required_approvals - len(request.approvals)
     text = (
         f":bell: {' '.join(waiting)}: request `{request.id}` for {request.masked} still needs {missing} "

@@ -11,8 +11,8 @@ from ..domain.target import TargetKind
 from .blocks import button, escape, group, user
 
 __all__ = [
-    "NOUN", "STATE_LINES", "approve_button", "approvers_of", "describe_approvers", "describe_holdings", "due_text",
-    "reason_text",
+    "NOUN", "STATE_LINES", "approve_button", "approvers_of", "describe_approvers", "describe_holdings",
+    "describe_notified", "due_text", "reason_text",
 ]  # fmt: skip
 
 NOUN = {TargetKind.PHONE: "number", TargetKind.EMAIL: "address", TargetKind.BATCH: "identifiers"}
@@ -29,6 +29,12 @@ STATE_LINES = {
     State.EXPIRED: ":hourglass: Expired before it was approved",
     State.DRAFT: ":pencil2: Not submitted yet",
 }
+
+
+def describe_notified(policy: ApprovalPolicy) -> str:
+    """Who a new request and its reminders mention (GONG_ERASE_NOTIFY, else the approvers)."""
+    users, groups = policy.notified()
+    return ", ".join([user(u) for u in sorted(users)] + [group(g) for g in sorted(groups)])
 
 
 def describe_approvers(policy: ApprovalPolicy) -> str:
