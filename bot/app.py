@@ -129,6 +129,7 @@ def bootstrap(
         groups=settings.approver_groups,
         required=settings.required_approvals,
         allow_self_approval=settings.allow_self_approval,
+        break_glass=settings.break_glass,
         notify_users=settings.notify[0] if settings.notify else None,
         notify_groups=settings.notify[1] if settings.notify else None,
     )

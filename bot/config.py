@@ -32,6 +32,7 @@ class Settings:
     gong_base_url: str = "https://api.gong.io"
     required_approvals: int = 1
     allow_self_approval: bool = False
+    break_glass: bool = False  # GONG_ERASE_ALLOW_SELF_APPROVAL=break-glass: self-approval with a justification
     channels: frozenset[str] | None = None
     request_ttl: int = 86400
     storage: Storage = field(default_factory=lambda: Storage("gong-erase.db"))  # the database and its keys
@@ -124,7 +125,9 @@ class Settings:
             approver_users=users,
             approver_groups=groups,
             required_approvals=required,
-            allow_self_approval=env.boolean("GONG_ERASE_ALLOW_SELF_APPROVAL", False),
+            allow_self_approval=env.text("GONG_ERASE_ALLOW_SELF_APPROVAL").lower() != "break-glass"
+            and env.boolean("GONG_ERASE_ALLOW_SELF_APPROVAL", False),
+            break_glass=env.text("GONG_ERASE_ALLOW_SELF_APPROVAL").lower() == "break-glass",
             channels=env.channels("GONG_ERASE_CHANNELS"),
             request_ttl=env.integer("GONG_ERASE_REQUEST_TTL", 86400, minimum=1),
             port=env.integer("PORT", 3000, minimum=1, maximum=65535),

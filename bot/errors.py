@@ -68,6 +68,7 @@ class Why(StrEnum):
     # who may do what (NotAllowed)
     NOT_APPROVER = "not_approver"
     SELF_APPROVAL = "self_approval"
+    BREAK_GLASS_JUSTIFY = "break_glass_justify"
     NOT_REQUESTER_SUBMIT = "not_requester_submit"
     NOT_REQUESTER_CANCEL = "not_requester_cancel"
     NOT_APPROVER_REJECT = "not_approver_reject"

@@ -53,6 +53,7 @@ HANDLERS: dict[Kind, Handling] = {
     Kind.ITEM_ERASE: Handling(batch.item_erase, give_up=batch.give_up_item),  # the item fails; the batch goes on
     Kind.RESULTS_FILE: Handling(batch.results_file),
     Kind.RECEIPT: Handling(notify.receipt),
+    Kind.BREAK_GLASS: Handling(notify.break_glass),
 }
 
 # A batch (a request of kind BATCH) does some of a request's work its own way: its one erase job queues its items,

@@ -332,3 +332,10 @@ def approval_message_channel(sql: Sql, m: Migration) -> None:
     """Where a request's approval message lives, when that is not the channel it was made in (an approvals
     channel, GONG_ERASE_APPROVAL_CHANNEL; the command may then come from a DM with the bot)."""
     sql.execute("ALTER TABLE requests ADD COLUMN message_channel TEXT")
+
+
+@migration
+def break_glass_approvals(sql: Sql, m: Migration) -> None:
+    """The justification a requester gave for approving their own request (GONG_ERASE_ALLOW_SELF_APPROVAL=
+    break-glass): shown with the approval, kept with the decision."""
+    sql.execute("ALTER TABLE requests ADD COLUMN break_glass TEXT")

@@ -510,7 +510,7 @@ class Tx:
 _UPDATABLE = frozenset(
     {"identifier", "masked", "display", "message_ts", "decided_by", "decided_at", "gong_request_id", "failure",
      "gong_errors", "preview", "preview_error", "remaining", "checked_at", "next_check_at", "decision_note",
-     "message_channel"}
+     "message_channel", "break_glass"}
 )  # fmt: skip
 
 
@@ -574,6 +574,7 @@ def _load(sql: Sql, request_id: str, cipher: IdentifierCipher) -> ErasureRequest
         identifier_unreadable=unreadable,
         decision_note=row["decision_note"],
         message_channel=row["message_channel"],
+        break_glass=row["break_glass"],
     )
 
 

@@ -19,6 +19,7 @@ class ApprovalPolicy:
     groups: frozenset[str]
     required: int = 1
     allow_self_approval: bool = False
+    break_glass: bool = False  # a requester who is an approver may approve their own request, with a justification
     notify_users: frozenset[str] | None = None  # GONG_ERASE_NOTIFY: who new requests and reminders mention;
     notify_groups: frozenset[str] | None = None  # None: the approvers themselves
 
@@ -41,12 +42,23 @@ class ApprovalPolicy:
         """Whether telling if `user_id` is an approver takes a look at the user groups (not for listed users)."""
         return bool(self.groups) and user_id not in self.users
 
-    def check_approver(self, user_id: str, requester_id: str, user_groups: Collection[str]) -> None:
-        """Raise NotAllowed unless `user_id` may approve this request."""
+    def check_approver(self, user_id: str, requester_id: str, user_groups: Collection[str],
+                       justification: str = "") -> None:  # fmt: skip
+        """Raise NotAllowed unless `user_id` may approve this request (their own only with self-approval on, or
+        break-glass with a justification)."""
         if not self.is_approver(user_id, user_groups):
             raise NotAllowed(Why.NOT_APPROVER)
         if user_id == requester_id and not self.allow_self_approval:
-            raise NotAllowed(Why.SELF_APPROVAL)
+            if not self.break_glass:
+                raise NotAllowed(Why.SELF_APPROVAL)
+            if not justification.strip():
+                raise NotAllowed(Why.BREAK_GLASS_JUSTIFY)
+
+    def asks_break_glass(self, user_id: str, requester_id: str, user_groups: Collection[str]) -> bool:
+        """Whether this approval is a requester approving their own request under break-glass: it needs a
+        justification first."""
+        return (self.break_glass and not self.allow_self_approval and user_id == requester_id
+                and self.is_approver(user_id, user_groups))  # fmt: skip
 
 
 @dataclass(frozen=True)

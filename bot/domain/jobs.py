@@ -25,6 +25,7 @@ class Kind(StrEnum):
     ITEM_ERASE = "item_erase"  # the erase call for one item of an approved batch; it queues the next item's
     RESULTS_FILE = "results_file"  # the results file of a batch, uploaded into its thread at the end
     RECEIPT = "receipt"  # tell the requester by DM what became of their request (GONG_ERASE_DM_RECEIPTS)
+    BREAK_GLASS = "break_glass"  # a requester approved their own request: tell every other approver by DM
 
 
 _LANES = {Kind.GONG_ERASE: "gong", Kind.ITEM_ERASE: "gong", Kind.PREVIEW: "preview", Kind.VERIFY: "verify",

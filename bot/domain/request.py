@@ -170,6 +170,7 @@ class ErasureRequest:
     identifier_unreadable: bool = False  # the stored identifier did not decrypt: nothing may be sent for it
     decision_note: str | None = None  # why an approver rejected it, in their words (the identifier scrubbed)
     message_channel: str | None = None  # where the approval message was posted, when not in `channel`
+    break_glass: str | None = None  # the requester approved it themselves, with this justification
 
     @property
     def thread_channel(self) -> str:

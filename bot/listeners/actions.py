@@ -18,8 +18,12 @@ __all__ = ["register"]
 
 log = logging.getLogger(__name__)
 
-Action = Callable[[Click], Message | None]  # a use case behind a button; the private answer, if any
-_ASKS_FIRST = {"erase_reject"}  # opens a modal: nothing is decided (or said) until it is answered
+
+class Asked:
+    """A click answered with a modal: nothing is decided (or said) until the modal is submitted."""
+
+
+Action = Callable[[Click], Message | Asked | None]  # a use case behind a button; the private answer, if any
 
 
 def register(app: App, services: Services) -> None:
@@ -29,15 +33,21 @@ def register(app: App, services: Services) -> None:
     def submit(click: Click) -> None:
         decisions.submit(click.request_id, click.user_id, click.response_url)
 
-    def approve(click: Click) -> Message | None:
+    def approve(click: Click) -> Message | Asked | None:
+        own = decisions.asks_break_glass(click.request_id, click.user_id)
+        if own is not None:  # the requester approving their own request: break-glass, justified first
+            modal = requests.break_glass_modal(own, channel=click.channel_id, home=click.from_home)
+            services.slack.open_view(click.trigger_id, modal)
+            return Asked()
         result = decisions.approve(click.request_id, click.user_id)
         return None if result.decided else requests.approval_recorded(result.request)
 
-    def reject(click: Click) -> None:
+    def reject(click: Click) -> Asked:
         """Ask the approver why, in a modal; the decision is taken when they answer (listeners.views)."""
         request = decisions.may_reject(click.request_id, click.user_id)
         modal = requests.reject_modal(request, channel=click.channel_id, home=click.from_home)
         services.slack.open_view(click.trigger_id, modal)
+        return Asked()
 
     def cancel(click: Click) -> Message | None:
         request = decisions.cancel(click.request_id, click.user_id)
@@ -93,9 +103,11 @@ def _answer(services: Services, action: Action, body: dict[str, Any]) -> None:
         log.warning("%s on %s: Slack lookup failed (%s)", click.action_id, click.request_id, exc.code)
         _tell(services, click, refusals.refusal(refusals.slack_unavailable(exc.code, deciding=True)))
         return
+    if isinstance(reply, Asked):
+        return
     if reply is not None:
         _tell(services, click, reply, replace=click.from_ephemeral)
-    elif click.from_home and click.action_id not in _ASKS_FIRST:
+    elif click.from_home:
         _tell(services, click, requests.done_in_home(click.action_id, click.request_id))
 
 

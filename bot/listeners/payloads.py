@@ -11,7 +11,7 @@ from ..domain.workspace import Origin
 from ..errors import NotFound, Why
 from ..service.batches import BulkForm
 
-__all__ = ["REQUEST_ID", "Click", "RejectionForm", "SlashCommand", "bulk_form", "origin_of"]
+__all__ = ["REQUEST_ID", "Click", "DecisionForm", "SlashCommand", "bulk_form", "origin_of"]
 
 REQUEST_ID = re.compile(r"^E[RB]-[0-9A-Z]{8}$")  # a request (ER-) or a batch (EB-)
 
@@ -112,8 +112,9 @@ def bulk_form(body: dict[str, Any]) -> BulkForm:
 
 
 @dataclass(frozen=True)
-class RejectionForm:
-    """The reject modal's submission: which request, where the click came from, and the reason given."""
+class DecisionForm:
+    """A decision's modal submitted (a rejection's reason, a break-glass justification): which request, where the
+    click came from, and the text given."""
 
     request_id: str
     channel: str
@@ -121,7 +122,9 @@ class RejectionForm:
     reason: str
 
     @classmethod
-    def from_body(cls, body: dict[str, Any]) -> RejectionForm:
+    def from_body(
+        cls, body: dict[str, Any], block_id: str = "reject_reason", action_id: str = "reason"
+    ) -> DecisionForm:
         """Typed fields from the view_submission; NotFound when its metadata names no request."""
         view = body.get("view") or {}
         try:
@@ -131,6 +134,6 @@ class RejectionForm:
         request_id = str(metadata.get("request_id", "")) if isinstance(metadata, dict) else ""
         if not REQUEST_ID.match(request_id):
             raise NotFound(Why.UNKNOWN_REQUEST)
-        values = ((view.get("state") or {}).get("values") or {}).get("reject_reason") or {}
-        reason = (values.get("reason") or {}).get("value") if isinstance(values, dict) else ""
+        values = ((view.get("state") or {}).get("values") or {}).get(block_id) or {}
+        reason = (values.get(action_id) or {}).get("value") if isinstance(values, dict) else ""
         return cls(request_id, str(metadata.get("channel", "")), bool(metadata.get("home")), str(reason or ""))

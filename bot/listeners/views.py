@@ -4,6 +4,7 @@ batch is received; reading its list and file is a job."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -11,7 +12,7 @@ from slack_bolt import Ack, App
 from ..errors import Refusal, SlackError, Why
 from ..render import refusals
 from ..service import Services
-from .payloads import RejectionForm, bulk_form
+from .payloads import DecisionForm, bulk_form
 
 __all__ = ["register"]
 
@@ -29,7 +30,8 @@ _REASON_FIELD = {
 
 
 def register(app: App, services: Services) -> None:
-    """The bulk modal (`callback_id` erase_bulk) and the reason for a rejection (`erase_reject_reason`)."""
+    """The bulk modal (`callback_id` erase_bulk), the reason for a rejection (`erase_reject_reason`) and the
+    justification of a break-glass approval (`erase_break_glass`)."""
     policy = services.decisions.policy
 
     @app.view("erase_bulk")
@@ -48,26 +50,38 @@ def register(app: App, services: Services) -> None:
 
     @app.view("erase_reject_reason")
     def rejection_submitted(ack: Ack, body: dict[str, Any]) -> None:
+        submitted(ack, body, ("reject_reason", "reason"), "Say why the request is rejected.",
+                  lambda form, user: services.decisions.reject(form.request_id, user, form.reason))  # fmt: skip
+
+    @app.view("erase_break_glass")
+    def break_glass_submitted(ack: Ack, body: dict[str, Any]) -> None:
+        submitted(ack, body, ("break_glass", "justification"), "Give the justification for approving it yourself.",
+                  lambda form, user: services.decisions.approve(form.request_id, user, form.reason))  # fmt: skip
+
+    def submitted(ack: Ack, body: dict[str, Any], field: tuple[str, str], empty: str,
+                  decide: Callable[[DecisionForm, str], object]) -> None:  # fmt: skip
+        """Check the modal's one field within Slack's 3 s (errors beside it), then decide after the ack."""
+        block_id, action_id = field
         user = str((body.get("user") or {}).get("id", ""))
         try:
-            form = RejectionForm.from_body(body)
+            form = DecisionForm.from_body(body, block_id, action_id)
         except Refusal as refusal:
-            ack(response_action="errors", errors={"reject_reason": refusals.explain(refusal, policy)})
+            ack(response_action="errors", errors={block_id: refusals.explain(refusal, policy)})
             return
         if not form.reason.strip():
-            ack(response_action="errors", errors={"reject_reason": "Say why the request is rejected."})
+            ack(response_action="errors", errors={block_id: empty})
             return
         ack()
-        services.after_ack(lambda: _decide_rejection(services, form, user))
+        services.after_ack(lambda: _decide(services, form, user, decide))
 
 
-def _decide_rejection(services: Services, form: RejectionForm, user: str) -> None:
-    """The rejection, decided now; if the request was decided while the modal was open (or the approver is one no
-    more), nothing changes and the approver is told privately where they clicked."""
+def _decide(services: Services, form: DecisionForm, user: str, decide: Callable[[DecisionForm, str], object]) -> None:
+    """The decision the modal asked for, taken now; if the request was decided while the modal was open (or the
+    person may decide no more), nothing changes and they are told privately where they clicked."""
     try:
-        services.decisions.reject(form.request_id, user, form.reason)
+        decide(form, user)
     except Refusal as refusal:
-        log.info("rejection of %s by %s refused (%s)", form.request_id, user, refusal.why.value)
+        log.info("decision on %s by %s refused (%s)", form.request_id, user, refusal.why.value)
         text, blocks = refusals.refused(refusal, services.decisions.policy)
         _tell(services, form, user, text, blocks)
         return
@@ -76,14 +90,14 @@ def _decide_rejection(services: Services, form: RejectionForm, user: str) -> Non
         _tell(services, form, user, text, blocks)
         return
     if form.from_home:
-        services.home.publish(user, f":white_check_mark: `{form.request_id}` rejected.")
+        services.home.publish(user, f":white_check_mark: `{form.request_id}` done.")
 
 
-def _tell(services: Services, form: RejectionForm, user: str, text: str, blocks: list[dict[str, Any]]) -> None:
+def _tell(services: Services, form: DecisionForm, user: str, text: str, blocks: list[dict[str, Any]]) -> None:
     if form.from_home:
         services.home.publish(user, f"`{form.request_id}`: {text}")
         return
     try:
         services.slack.post_ephemeral(form.channel, user, text, blocks)
     except SlackError as exc:
-        log.warning("could not tell %s why their rejection did not count (%s)", user, exc.code)
+        log.warning("could not tell %s why their decision did not count (%s)", user, exc.code)

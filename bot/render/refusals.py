@@ -62,6 +62,8 @@ _WORDS: dict[Why, str] = {
     "{approvers}.",
     Why.SELF_APPROVAL: "You made this request, so you can't approve it yourself: another approver has to. "
     "Approvers: {approvers}.",
+    Why.BREAK_GLASS_JUSTIFY: "You made this request: approving it yourself is break-glass, and needs a "
+    "justification. Press Approve again and give one (every other approver is told).",
     Why.NOT_REQUESTER_SUBMIT: "Only {requester}, who started this request, can submit it.",
     Why.NOT_REQUESTER_CANCEL: "Only {requester}, who made this request, can cancel it. Approvers can reject it "
     "instead.",

@@ -26,6 +26,8 @@ from .words import (
 __all__ = [
     "approval_message",
     "approval_recorded",
+    "break_glass_modal",
+    "break_glass_note",
     "budget_note",
     "check_note",
     "closed_ephemeral",
@@ -187,6 +189,35 @@ def done_in_home(action_id: str, request_id: str) -> Message:
     return text, [section(text)]
 
 
+def break_glass_modal(request: ErasureRequest, *, channel: str, home: bool) -> dict[str, Any]:
+    """A requester approving their own request (break-glass): the justification first; every other approver is
+    told."""
+    metadata = json.dumps({"request_id": request.id, "channel": channel, "home": home})
+    return {
+        "type": "modal", "callback_id": "erase_break_glass", "private_metadata": metadata,
+        "title": {"type": "plain_text", "text": "Break-glass approval"},
+        "submit": {"type": "plain_text", "text": "Approve my request"},
+        "close": {"type": "plain_text", "text": "Go back"},
+        "blocks": [
+            section(f":rotating_light: You made `{request.id}` for {escape(request.masked)}. Approving it yourself is "
+                    "*break-glass*: it is marked so on the request, in its thread and in the audit log, and every "
+                    "other approver is told by DM. Use it only when no other approver can act in time."),
+            {"type": "input", "block_id": "break_glass", "label": {"type": "plain_text", "text": "Justification"},
+             "element": {"type": "plain_text_input", "action_id": "justification", "multiline": True,
+                         "max_length": 500}},
+        ],
+    }  # fmt: skip
+
+
+def break_glass_note(request: ErasureRequest) -> Message:
+    """Said in the thread, and to every other approver by DM: the requester approved their own request."""
+    text = (
+        f":rotating_light: *Break-glass approval:* {user(request.requester)} approved their own request "
+        f"`{request.id}` for {escape(request.masked)}. Justification: {escape(request.break_glass or '')}"
+    )
+    return f"Break-glass approval of {request.id}", [section(text[:3000])]
+
+
 def reject_modal(request: ErasureRequest, *, channel: str, home: bool) -> dict[str, Any]:
     """`erase_reject`: the approver says why (required: a refusal must be documented), then it is decided."""
     metadata = json.dumps({"request_id": request.id, "channel": channel, "home": home})
@@ -228,6 +259,9 @@ def approval_message(request: ErasureRequest, policy: ApprovalPolicy, now: float
     ]
     if not request.number_valid:
         blocks.append(context(":warning: The number is possible but not valid for its country."))
+    if request.break_glass:
+        blocks.append(context(f":rotating_light: *Break-glass:* approved by its own requester: "
+                              f"{escape(request.break_glass)}"[:3000]))  # fmt: skip
     if request.state is State.PENDING:
         blocks.append(section(_preview_line(request)[:3000]))
         approve = approve_button(request)

@@ -16,7 +16,7 @@ from ..domain.audit import AuditEvent
 from ..domain.batch import scrub_batch_reason
 from ..domain.deadlines import Regime, find_deadline
 from ..domain.integrity import identifier_hash
-from ..domain.jobs import Kind
+from ..domain.jobs import Kind, NewJob
 from ..domain.request import OPEN, ErasureRequest, Event, State, is_expired
 from ..domain.target import EraseCommand, Target, TargetKind, scrub_reason
 from ..domain.text import clean
@@ -149,20 +149,38 @@ class Decisions:
         log.info("request %s submitted for approval", request.id)
         return load(self.store, request_id)
 
-    def approve(self, request_id: str, actor: str) -> Approved:
-        """One approval; the one that reaches the required number decides, and causes the one erase."""
+    def asks_break_glass(self, request_id: str, actor: str) -> ErasureRequest | None:
+        """The request, when `actor` is its requester approving it under break-glass (a justification is asked
+        first); None for any other approval."""
+        request = load(self.store, request_id)
+        if actor != request.requester or not self.policy.break_glass:
+            return None
+        return request if self.policy.asks_break_glass(actor, request.requester, self.groups_of(actor)) else None
+
+    def approve(self, request_id: str, actor: str, justification: str = "") -> Approved:
+        """One approval; the one that reaches the required number decides, and causes the one erase. A requester
+        approving their own request under break-glass gives a `justification`: it is kept, shown with the
+        approval, and every other approver is told by DM."""
         groups = self.groups_of(actor)
         self._expire_if_due(request_id)
         now = self.clock()
         with self.store.transaction() as tx:
             request = load(tx, request_id)
-            self.policy.check_approver(actor, request.requester, groups)
+            self.policy.check_approver(actor, request.requester, groups, justification)
+            own = actor == request.requester and bool(justification.strip())
             self._refuse_if_closed(request, {State.PENDING}, now)
             outcome = count_approval(request.state, request.approvals, actor, request.required_approvals)
             if not outcome.newly_recorded:
                 raise Refusal(Why.ALREADY_APPROVED, waiting=request.required_approvals - len(request.approvals))
             tx.add_approval(request.id, actor, now)
-            tx.note(request, AuditEvent.APPROVAL, actor=actor, now=now)
+            if own:
+                note = scrubbed_note(request, justification)
+                tx.set_columns(request.id, now, break_glass=note)
+                tx.note(request, AuditEvent.APPROVAL, actor=actor, now=now, detail={"break_glass": note})
+                tx.enqueue(NewJob(Kind.BREAK_GLASS, request.id, now), now)
+                tx.enqueue(NewJob(Kind.THREAD_NOTE, request.id, now, {"note": "break_glass"}), now)
+            else:
+                tx.note(request, AuditEvent.APPROVAL, actor=actor, now=now)
             if outcome.decided:
                 tx.move(request, Event.APPROVE, actor=actor, now=now, decided_at=now)
         self.wake()

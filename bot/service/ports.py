@@ -62,6 +62,10 @@ class Slack(Protocol):
         """Answer privately through an interaction's response_url."""
         ...
 
+    def group_members(self, group_id: str) -> frozenset[str]:
+        """The members of a user group."""
+        ...
+
     def post_ephemeral(self, channel: str, user: str, text: str, blocks: list[dict[str, Any]]) -> None:
         """A message in `channel` that only `user` sees."""
         ...

@@ -17,8 +17,8 @@ from ...render.blocks import Message, plain_fallback
 from ..batches import view_of
 from .context import Handler, JobContext, finish, retry
 
-__all__ = ["MAX_SLACK_ATTEMPTS", "approval_of", "post_approval", "receipt", "refresh_parent", "remind", "slack_job",
-           "thread_note"]  # fmt: skip
+__all__ = ["MAX_SLACK_ATTEMPTS", "approval_of", "break_glass", "post_approval", "receipt", "refresh_parent", "remind",
+           "slack_job", "thread_note"]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,8 @@ def thread_note(ctx: JobContext, job: Job, request: ErasureRequest) -> None:
     if request.message_ts:
         if job.payload.get("note") == "daily_budget":
             note = requests.budget_note(request, float(job.payload["resume_at"]))
+        elif job.payload.get("note") == "break_glass":
+            note = requests.break_glass_note(request)
         elif job.payload.get("note") == "check":
             error = job.payload.get("error")
             note = requests.check_note(request, str(error) if error else None)
@@ -125,6 +127,25 @@ def receipt(ctx: JobContext, job: Job, request: ErasureRequest) -> None:
     event = Event(str(job.payload.get("event")))
     text, blocks = requests.receipt(request, event)
     ctx.slack.post_message(request.requester, text, blocks)
+    finish(ctx, job)
+
+
+@slack_job
+def break_glass(ctx: JobContext, job: Job, request: ErasureRequest) -> None:
+    """A requester approved their own request: every other approver (listed, and members of approver groups) is
+    told by DM; one whose DM fails is logged, the others are still told."""
+    approvers = set(ctx.policy.users)
+    for group in sorted(ctx.policy.groups):
+        try:
+            approvers |= ctx.slack.group_members(group)
+        except SlackError as exc:
+            log.warning("could not list approver group %s for the break-glass notice (%s)", group, exc.code)
+    text, blocks = requests.break_glass_note(request)
+    for approver in sorted(approvers - {request.requester}):
+        try:
+            ctx.slack.post_message(approver, text, blocks)
+        except SlackError as exc:
+            log.warning("could not tell %s of the break-glass approval of %s (%s)", approver, request.id, exc.code)
     finish(ctx, job)
 
 
