@@ -114,7 +114,7 @@ def test_refused_blocks_fall_back_to_plain_words(
     parent = submit_request(slack_user, typed)
     request_id = button_value(parent.blocks, "erase_approve")
     fake_slack.fail_next("chat.update", "invalid_blocks")
-    fake_slack.fail_next("chat.postMessage", "invalid_blocks")
+    fake_slack.fail_next("chat.postMessage", "invalid_blocks", channel=CHANNEL)  # not the receipt's DM
     slack_user.click("erase_approve", request_id, APPROVER, message_ts=parent.ts)
     replies = fake_slack.wait_for(lambda: fake_slack.thread(CHANNEL, parent.ts), timeout=20, what="outcome")
     assert "Gong accepted" in replies[0].text and "requestId" in replies[0].text and replies[0].blocks == []

@@ -108,7 +108,7 @@ class FakeSlack:
         self.files: dict[str, SlackFile] = {}
         self._file_ids = itertools.count(1)
         self.socket_url: str | None = None  # what apps.connections.open hands out (a FakeSocketMode)
-        self.failures: dict[str, list[tuple[int, str, dict[str, str]]]] = {}
+        self.failures: dict[str, list[tuple[int, str, dict[str, str], str | None]]] = {}
         self.responses: dict[str, list[dict[str, Any]]] = {}
         self._ts = itertools.count(1)
         self._url_ids = itertools.count(1)
@@ -134,12 +134,12 @@ class FakeSlack:
             self.responses[key] = []
         return f"{self.server.url}/actions/{key}"
 
-    def fail_next(self, method: str, error: str, status: int = 200, headers: dict[str, str] | None = None) -> None:
-        """Make the next call of `method` fail the way Slack does (e.g. 429 ratelimited with Retry-After).
-
-        An `error` starting with "<" is sent as a bare HTML page, as Slack's edge does on a 5xx."""
+    def fail_next(self, method: str, error: str, status: int = 200, headers: dict[str, str] | None = None,
+                  channel: str | None = None) -> None:  # fmt: skip
+        """Make the next call of `method` (to `channel`, if given) fail the way Slack does (e.g. 429 ratelimited
+        with Retry-After). An `error` starting with "<" is sent as a bare HTML page, as Slack's edge does on a 5xx."""
         with self.lock:
-            self.failures.setdefault(method, []).append((status, error, headers or {}))
+            self.failures.setdefault(method, []).append((status, error, headers or {}, channel))
 
     def wait_for(self, predicate, timeout: float = 15.0, what: str = "condition"):  # type: ignore[no-untyped-def]
         deadline = time.monotonic() + timeout
@@ -209,9 +209,11 @@ class FakeSlack:
             return 200, {"ok": False, "error": "missing_scope", "needed": ",".join(sorted(needed))}, {}
         if method.startswith("usergroups.") and not self.paid_plan:
             return 200, {"ok": False, "error": "plan_upgrade_required"}, {}
-        queued = self.failures.get(method)
-        if queued:
-            status, error, extra = queued.pop(0)
+        queued = self.failures.get(method) or []
+        due = next((f for f in queued if f[3] is None or f[3] == args.get("channel")), None)
+        if due is not None:
+            queued.remove(due)
+            status, error, extra, _ = due
             if error.startswith("<"):
                 return status, {"ok": False, "error": f"http_{status}", "raw": error}, extra
             return status, {"ok": False, "error": error}, extra
