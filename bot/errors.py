@@ -62,6 +62,7 @@ class Why(StrEnum):
     BATCH_TOO_LARGE = "batch_too_large"
     BATCH_NOT_TEXT = "batch_not_text"
     ONE_PER_LINE = "one_per_line"
+    TOO_MANY_IDENTIFIERS = "too_many_identifiers"
     BATCH_EMPTY = "batch_empty"
     BATCH_NEEDS_REASON = "batch_needs_reason"
     REASON_PATTERN = "reason_pattern"

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from .domain.jobs import Job, Kind
 from .domain.request import ErasureRequest
-from .domain.target import TargetKind
 from .errors import LeaseLost, StoreError
 from .service.jobs import batch, erase, lookups, notify
 from .service.jobs.context import Handler, JobContext, retry
@@ -68,7 +67,7 @@ BATCH_HANDLERS: dict[Kind, Handling] = {
 
 def handling_of(kind: Kind, request: ErasureRequest) -> Handling:
     """How a job of `kind` runs for this request (or batch)."""
-    if request.kind is TargetKind.BATCH and kind in BATCH_HANDLERS:
+    if request.kind.has_items and kind in BATCH_HANDLERS:
         return BATCH_HANDLERS[kind]
     return HANDLERS[kind]
 

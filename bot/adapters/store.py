@@ -406,7 +406,7 @@ class Tx:
                     detail=detail or {}, at=now)  # fmt: skip
         for job in move.jobs:
             queue.enqueue(self.sql, job, now)
-        if request.kind is TargetKind.BATCH and move.to_state in _NOTHING_SENT:
+        if request.kind.has_items and move.to_state in _NOTHING_SENT:
             self.batch.wipe_all(request.id)  # its items keep their identifiers only while they may be sent
         return move.to_state
 

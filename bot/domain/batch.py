@@ -135,6 +135,7 @@ class BatchView:
     failures: tuple[BatchItem, ...]  # the first failed items, for the summary
     rate: float  # Gong calls per second the budget allows
     calls_per_item: float  # the erase and each scheduled check
+    items: tuple[BatchItem, ...] = ()  # one person's request (kind SUBJECT): every item, to list them all
 
     @property
     def progress(self) -> Progress:

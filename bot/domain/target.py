@@ -21,6 +21,12 @@ class TargetKind(StrEnum):
     PHONE = "phone"
     EMAIL = "email"
     BATCH = "batch"  # a batch of both (domain.batch): its items go to Gong one by one, the batch itself never
+    SUBJECT = "subject"  # one person's several identifiers (domain.subject): items, as a batch's
+
+    @property
+    def has_items(self) -> bool:
+        """A request whose identifiers are its items (a batch, or one person's several), never its own."""
+        return self in {TargetKind.BATCH, TargetKind.SUBJECT}
 
 
 @dataclass(frozen=True)

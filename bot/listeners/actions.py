@@ -65,6 +65,7 @@ def register(app: App, services: Services) -> None:
     app.action("bulk_submit")(_listener(services, submit))  # a batch is submitted and cancelled as a request is
     app.action("bulk_cancel")(_listener(services, cancel))
     app.action("bulk_retry")(_listener(services, retry_failed))
+    app.action("erase_retry")(_listener(services, retry_failed))  # one person's failed identifiers, the same way
     app.action("erase_show_number")(_listener(services, show_number))
     app.action("erase_approve")(_listener(services, approve))
     app.action("erase_reject")(_listener(services, reject))

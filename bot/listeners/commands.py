@@ -8,10 +8,10 @@ from collections.abc import Callable
 
 from slack_bolt import Ack, App
 
-from ..domain.target import parse_erase_text
+from ..domain.subject import SubjectCommand, parse_request_text
 from ..domain.workspace import is_direct_message
 from ..errors import InputRejected, Refusal, SlackError, Why
-from ..render import batches, refusals, reports, requests
+from ..render import batches, refusals, reports, requests, subjects
 from ..render.blocks import Message
 from ..service import Services
 from .payloads import REQUEST_ID, SlashCommand
@@ -65,7 +65,11 @@ def register(app: App, services: Services) -> None:
         if refused is not None:
             return refused
         try:
-            erase = parse_erase_text(slash.text)
+            erase = parse_request_text(slash.text)
+            if isinstance(erase, SubjectCommand):  # one person's several identifiers: one request
+                subject = services.batches.start_subject(erase, requester=slash.user_id, channel=slash.channel_id,
+                                                         team=slash.team_id, trigger_id=slash.trigger_id)  # fmt: skip
+                return subjects.confirmation(subject, erase)
             request = decisions.start(erase, requester=slash.user_id, channel=slash.channel_id, team=slash.team_id,
                                       trigger_id=slash.trigger_id)  # fmt: skip
         except Refusal as refusal:

@@ -53,6 +53,8 @@ _WORDS: dict[Why, str] = {
     "line.",
     Why.ONE_PER_LINE: "Put one phone number or email address on each line, and nothing else (a reason goes in the "
     "form, or in a `reason` column of a CSV file).",
+    Why.TOO_MANY_IDENTIFIERS: "That is {count} identifiers; one request (one person) takes at most {limit}. For "
+    "more, use `/gong-erase bulk`.",
     Why.BATCH_EMPTY: "Paste the identifiers (one per line) or attach a CSV or text file: the form had neither.",
     Why.BATCH_NEEDS_REASON: "Give the batch a reason: the ticket number, and `received:YYYY-MM-DD` with `gdpr` or "
     "`ccpa` if a deadline applies.",

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from ..domain.audit import AuditEvent, AuditRow
 from ..domain.batch import BatchItem, ItemOutcome
 from ..domain.request import ErasureRequest, State
+from ..domain.target import TargetKind
 from .blocks import Blocks, Message, context, escape, section, slack_date, user
 from .words import STATE_LINES, approvers_of, reason_text
 
@@ -25,7 +26,7 @@ def proof(
     for batch, item in in_batches[:10]:
         gong_id = f" · Gong requestId `{escape(item.gong_request_id)}`" if item.gong_request_id else ""
         blocks.append(section(
-            f"*`{batch.id}`* line {item.line} (a batch of {batch.masked}) · item {item.outcome.value}{gong_id}\n"
+            f"*`{batch.id}`* line {item.line} ({_of(batch)}) · item {item.outcome.value}{gong_id}\n"
             f"Requested {slack_date(batch.created_at)} by {user(batch.requester)} · reason: {reason_text(batch)} · "
             f"batch: {STATE_LINES[batch.state]}"[:3000]))  # fmt: skip
     for request in requests[:20]:
@@ -88,6 +89,11 @@ def status(request: ErasureRequest, trail: list[AuditRow], counts: Mapping[ItemO
     if len(trail) > 40:
         history = f"_…{len(trail) - 40} earlier event(s)_\n" + history
     return f"Request {request.id}: {request.state.value}", [section(head[:3000]), section(history[-3000:])]
+
+
+def _of(request: ErasureRequest) -> str:
+    """What an item belongs to: a batch, or one person's request."""
+    return "one person's identifiers" if request.kind is TargetKind.SUBJECT else f"a batch of {request.masked}"
 
 
 def _actor(actor: str) -> str:

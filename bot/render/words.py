@@ -15,7 +15,8 @@ __all__ = [
     "describe_notified", "due_text", "reason_text",
 ]  # fmt: skip
 
-NOUN = {TargetKind.PHONE: "number", TargetKind.EMAIL: "address", TargetKind.BATCH: "identifiers"}
+NOUN = {TargetKind.PHONE: "number", TargetKind.EMAIL: "address", TargetKind.BATCH: "identifiers",
+        TargetKind.SUBJECT: "identifiers"}  # fmt: skip
 
 STATE_LINES = {
     State.PENDING: ":hourglass_flowing_sand: Waiting for approval",

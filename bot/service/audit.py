@@ -15,7 +15,6 @@ from ..domain.batch import BatchItem, ItemOutcome, item_facts
 from ..domain.history import History, ItemHistory, replay
 from ..domain.integrity import items_digest
 from ..domain.request import ErasureRequest, State
-from ..domain.target import TargetKind
 from ..errors import SlackError
 from ..render.reports import audit_checkpoint
 from .ports import Slack
@@ -65,7 +64,7 @@ def verify(store: Store, head: str | None = None) -> Verdict:
         histories = replay(store.audit_rows())
         for request in store.all_requests():
             problems += _disagreements(request, histories.get(request.id), store.approval_times(request.id))
-            if request.kind is TargetKind.BATCH:
+            if request.kind.has_items:
                 problems += _batch_disagreements(store, request, histories.get(request.id))
     return Verdict(checked, tuple(problems))
 
@@ -81,7 +80,7 @@ def export(store: Store, since: float) -> list[dict[str, object]]:
         if history is None or not history.created:
             continue  # nothing sealed says this request was ever made: `audit verify` reports it
         record = _record(request, history)
-        if request.kind is TargetKind.BATCH:
+        if request.kind.has_items:
             records += [_item_record(record, item, history) for item in store.batch.items(request.id)]
         else:
             records.append(record)

@@ -9,14 +9,27 @@ import logging
 from dataclasses import dataclass
 
 from ..adapters.store import Store, Tx
-from ..domain.batch import BatchFacts, BatchView, ItemOutcome, scrub_batch_reason
+from ..domain.audit import AuditEvent
+from ..domain.batch import (
+    BatchFacts,
+    BatchLine,
+    BatchView,
+    Intake,
+    ItemOutcome,
+    Refused,
+    item_facts,
+    scrub_batch_reason,
+)
 from ..domain.deadlines import find_deadline
+from ..domain.integrity import identifier_hash, items_digest
 from ..domain.jobs import Kind, NewJob
 from ..domain.phones import check_reason_length
 from ..domain.request import ErasureRequest, Event, State
-from ..domain.target import TargetKind
+from ..domain.subject import SubjectCommand
+from ..domain.target import Target, TargetKind
 from ..domain.text import clean
 from ..errors import Closed, InputRejected, NotAllowed, NotFound, Refusal, Why
+from ..render.batches import refused_words
 from .decisions import Decisions, load, new_request_id
 
 __all__ = ["Batches", "BulkForm", "view_of"]
@@ -46,8 +59,9 @@ def view_of(store: Store | Tx, request: ErasureRequest, *, rate: float, checks: 
     sample = records.items(request.id, [ItemOutcome.WAITING, ItemOutcome.ACCEPTED, ItemOutcome.VERIFIED,
                                         ItemOutcome.UNVERIFIED, ItemOutcome.FAILED], limit=5)  # fmt: skip
     failures = records.items(request.id, [ItemOutcome.FAILED], limit=SHOWN_FAILURES)
+    every = tuple(records.items(request.id)) if request.kind is TargetKind.SUBJECT else ()
     return BatchView(request, facts, records.counts(request.id), tuple(item.masked for item in sample),
-                     tuple(failures), rate, 1.0 + checks)  # fmt: skip
+                     tuple(failures), rate, 1.0 + checks, every)  # fmt: skip
 
 
 class Batches:
@@ -98,6 +112,51 @@ class Batches:
         )
         return request
 
+    def start_subject(
+        self, command: SubjectCommand, *, requester: str, channel: str, team: str, trigger_id: str
+    ) -> ErasureRequest:
+        """One person's several identifiers: a private draft, as for one (a repeated delivery of the command gives
+        the same draft); each identifier an item, sealed for its own row, the refused ones kept by position."""
+        d = self.decisions
+        d.rules.check_reason(command.reason)
+        now = d.clock()
+        deadline = find_deadline(command.reason, now, d.rules.default_regime)
+        masked = ", ".join(target.masked for target in command.targets)
+        intake = Intake(tuple(BatchLine(n, target) for n, target in enumerate(command.targets, start=1)),
+                        tuple(Refused(len(command.targets) + n, r.masked, r.refusal)
+                              for n, r in enumerate(command.refused, start=1)), command.duplicates)  # fmt: skip
+
+        def hash_of(target: Target) -> str | None:
+            return identifier_hash(d.hash_key, target.kind, target.identifier) if d.hash_key else None
+
+        with self.store.transaction() as tx:
+            existing = tx.find_by_trigger(trigger_id) if trigger_id else None
+            if existing is not None:
+                return existing
+            drafts = tx.open_drafts(requester, now)
+            if drafts >= d.rules.max_open_drafts:
+                raise Refusal(Why.TOO_MANY_DRAFTS, count=drafts)
+            request = ErasureRequest(
+                id=new_request_id(), state=State.DRAFT, kind=TargetKind.SUBJECT, identifier=None,
+                masked=masked[:300], display=None, country="", number_valid=all(t.valid for t in command.targets),
+                reason=command.reason, deadline=deadline, requester=requester, channel=channel, created_at=now,
+                expires_at=now + d.ttl, required_approvals=d.policy.required,
+            )  # fmt: skip
+            tx.insert_request(request, trigger_id=trigger_id, team=team)
+            tx.batch.open(request.id, pasted="", file_url=None, file_name=None)
+            tx.batch.record_intake(request.id, intake, hash_of, refused_words, now)
+            sealed = items_digest(item_facts(tx.batch.items(request.id)))
+            tx.note(
+                request,
+                AuditEvent.BATCH_READ,
+                actor=requester,
+                now=now,
+                detail={"items": len(intake.items), "refused": len(intake.refused), "items_digest": sealed},
+            )
+        log.info("request %s drafted by %s for one person's %d identifiers", request.id, requester,
+                 len(command.targets))  # fmt: skip
+        return request
+
     def retry_failed(self, batch_id: str, actor: str) -> int:
         """An approver sends the failed items again, without another approval (it was given for every item);
         audited as a move back to approved. How many items go again."""
@@ -106,7 +165,7 @@ class Batches:
         now = d.clock()
         with self.store.transaction() as tx:
             batch = load(tx, batch_id)
-            if batch.kind is not TargetKind.BATCH:
+            if not batch.kind.has_items:
                 raise NotFound(Why.UNKNOWN_REQUEST)
             if not d.policy.is_approver(actor, groups):
                 raise NotAllowed(Why.NOT_APPROVER_RETRY)

@@ -18,7 +18,7 @@ from ..domain.deadlines import Regime, find_deadline
 from ..domain.integrity import identifier_hash
 from ..domain.jobs import Kind, NewJob
 from ..domain.request import OPEN, ErasureRequest, Event, State, is_expired
-from ..domain.target import EraseCommand, Target, TargetKind, scrub_reason
+from ..domain.target import EraseCommand, Target, scrub_reason
 from ..domain.text import clean
 from ..errors import Closed, InputRejected, NotAllowed, NotFound, Refusal, Why
 from .ports import Directory
@@ -47,7 +47,7 @@ def scrubbed_note(request: ErasureRequest, text: str) -> str:
     """A decider's free text, cleaned, at most 500 characters, with the request's identifier (a batch: any typed
     number or address) taken out: it is shown in the channel."""
     cleaned = clean(text).strip()[:500]
-    if request.kind is TargetKind.BATCH or not request.identifier:
+    if request.kind.has_items or not request.identifier:
         return scrub_batch_reason(cleaned)
     target = Target(request.kind, request.identifier, request.display or request.identifier, request.masked)
     return scrub_reason(cleaned, target)

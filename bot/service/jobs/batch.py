@@ -27,10 +27,10 @@ from ...domain.gong import GongAccepted
 from ...domain.integrity import identifier_hash, items_digest
 from ...domain.jobs import Job, Kind, NewJob
 from ...domain.request import ErasureRequest, Event, State
-from ...domain.target import Target
+from ...domain.target import Target, TargetKind
 from ...errors import InputRejected, SlackError
 from ...render import batches as render
-from ...render import refusals, requests
+from ...render import refusals, requests, subjects
 from ..batches import view_of
 from .context import JobContext, finish, retry
 from .gong_calls import erase_within_budget
@@ -369,6 +369,8 @@ def thread_note(ctx: JobContext, job: Job, batch: ErasureRequest) -> None:
         text, blocks = render.budget_note(batch, float(job.payload["resume_at"]))
     elif note == "batch_check":
         text, blocks = render.check_note(batch, job.payload)
+    elif batch.state in {State.SUBMITTED, State.FAILED} and batch.kind is TargetKind.SUBJECT:
+        text, blocks = subjects.summary(view(ctx, batch))  # ten at most: listed, no results file
     elif batch.state in {State.SUBMITTED, State.FAILED}:
         text, blocks = render.summary(view(ctx, batch))
         summary = True

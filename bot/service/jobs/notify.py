@@ -12,7 +12,7 @@ from ...domain.request import ErasureRequest, Event, State
 from ...domain.target import TargetKind
 from ...domain.workspace import is_direct_message
 from ...errors import SlackError
-from ...render import batches, refusals, requests
+from ...render import batches, refusals, requests, subjects
 from ...render.blocks import Message, plain_fallback
 from ..batches import view_of
 from .context import Handler, JobContext, finish, retry
@@ -151,8 +151,10 @@ def break_glass(ctx: JobContext, job: Job, request: ErasureRequest) -> None:
 
 def approval_of(ctx: JobContext, request: ErasureRequest) -> Message:
     """The public approval message of a request, or of a batch with its progress."""
-    if request.kind is TargetKind.BATCH:
+    if request.kind.has_items:
         view = view_of(ctx.store, request, rate=ctx.calls_per_second, checks=len(ctx.schedule.verify_after))
+        if request.kind is TargetKind.SUBJECT:
+            return subjects.approval_message(view, ctx.policy, ctx.clock())
         return batches.approval_message(view, ctx.policy, ctx.clock())
     return requests.approval_message(request, ctx.policy, ctx.clock())
 
