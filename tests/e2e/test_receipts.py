@@ -17,8 +17,9 @@ def dms(slack: FakeSlack, request_id: str) -> list[str]:
 def test_the_requester_hears_each_outcome_by_dm_masked_with_a_link(
     start_bot: BotFactory, fake_slack: FakeSlack, fake_gong: FakeGong
 ) -> None:
-    """Accepted: submitted, approved by, Gong's requestId. Rejected: the reason. Failed: why. Expired: said."""
-    bot = start_bot(GONG_ERASE_REQUEST_TTL="4")
+    """Accepted: submitted, approved by, Gong's requestId, then verified. Rejected: the reason. Failed: why. Expired:
+    said."""
+    bot = start_bot(GONG_ERASE_REQUEST_TTL="4", GONG_ERASE_VERIFY_AFTER="1s")
     user = SignedSlack(bot.url, fake_slack)
     (typed, e164), (rejected_typed, _), (failed_typed, failed_e164) = fresh_number(), fresh_number(), fresh_number()
     parent = submit_request(user, typed)
@@ -30,6 +31,9 @@ def test_the_requester_hears_each_outcome_by_dm_masked_with_a_link(
     assert "Gong accepted" in said[2] and "requestId" in said[2]
     assert f"https://slack.com/archives/{CHANNEL}/p{parent.ts.replace('.', '')}" in said[2]
     assert all(e164 not in text and e164[2:] not in text for text in said)
+    verified = fake_slack.wait_for(lambda: [t for t in dms(fake_slack, request_id) if "Verified" in t], timeout=15,
+                                   what="the verification receipt")  # fmt: skip
+    assert "holds nothing" in verified[0]
 
     rejected = submit_request(user, rejected_typed)
     rejected_id = button_value(rejected.blocks, "erase_reject")
