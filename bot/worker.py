@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .domain.jobs import Job, Kind
 from .domain.request import ErasureRequest
 from .errors import LeaseLost, StoreError
-from .service.jobs import batch, erase, lookups, notify
+from .service.jobs import batch, erase, intake, lookups, notify
 from .service.jobs.context import Handler, JobContext, retry
 
 __all__ = ["BATCH_HANDLERS", "HANDLERS", "Handling", "Worker", "handling_of", "process_identity"]
@@ -48,7 +48,7 @@ HANDLERS: dict[Kind, Handling] = {
     Kind.GONG_ERASE: Handling(erase.erase, give_up=erase.give_up_erase),  # the approvers must hear it failed
     Kind.PREVIEW: Handling(lookups.preview),
     Kind.VERIFY: Handling(lookups.verify),
-    Kind.BATCH_INTAKE: Handling(batch.intake, give_up=batch.give_up_intake),
+    Kind.BATCH_INTAKE: Handling(intake.intake, give_up=intake.give_up_intake),
     Kind.ITEM_ERASE: Handling(batch.item_erase, give_up=batch.give_up_item),  # the item fails; the batch goes on
     Kind.RESULTS_FILE: Handling(batch.results_file),
     Kind.RECEIPT: Handling(notify.receipt),

@@ -1,5 +1,6 @@
-"""A batch's jobs: read it and confirm privately; once approved, erase its items one after the other, each its own
-durable job that queues the next; tell its progress; check its items later; upload the results file at the end.
+"""A batch's jobs (and those of one person's several identifiers), once it is read (see jobs.intake): once
+approved, erase its items one after the other, each its own durable job that queues the next; tell its progress;
+check its items later; upload the results file at the end.
 
 The items of one batch go one at a time, in list order (a unique index allows one live item job per batch), each
 through the shared Gong budget: the budget paces them at Gong's rate, and a single request's erase still finds
@@ -13,138 +14,36 @@ from typing import Any
 from ...adapters.store import Tx
 from ...domain.audit import AuditEvent
 from ...domain.batch import (
-    MAX_BATCH_BYTES,
     BatchItem,
     BatchView,
-    Intake,
     ItemEvent,
     ItemOutcome,
-    item_facts,
     item_is_over,
-    read_sources,
 )
 from ...domain.gong import GongAccepted
-from ...domain.integrity import identifier_hash, items_digest
 from ...domain.jobs import Job, Kind, NewJob
 from ...domain.request import ErasureRequest, Event, State
-from ...domain.target import Target, TargetKind
-from ...errors import InputRejected, SlackError
+from ...domain.target import TargetKind
 from ...render import batches as render
 from ...render import refusals, requests, subjects
 from ..batches import view_of
-from .context import JobContext, finish, retry
+from .context import JobContext, finish
 from .gong_calls import erase_within_budget
 from .lookups import LookupFailed, lookup_within_budget
 from .notify import slack_job
 
-__all__ = ["PROGRESS_EVERY", "SAMPLE_SIZE", "give_up_intake", "give_up_item", "intake", "item_erase", "preview",
-           "results_file", "start", "thread_note", "verify", "view"]  # fmt: skip
+__all__ = ["PROGRESS_EVERY", "SAMPLE_SIZE", "give_up_item", "item_erase", "preview", "results_file", "start",
+           "thread_note", "verify", "view"]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 3.0  # seconds between two progress updates of the approval message (chat.update is tier 3)
 SAMPLE_SIZE = 25  # identifiers the approvers' preview looks up: Gong's daily allowance is shared by everything
-_TRANSIENT_SLACK = {"ratelimited", "connection_error", "internal_error", "fatal_error", "service_unavailable",
-                    "request_timeout", "http_error"}  # fmt: skip
 
 
 def view(ctx: JobContext, batch: ErasureRequest) -> BatchView:
     """The batch as its messages show it."""
     return view_of(ctx.store, batch, rate=ctx.calls_per_second, checks=len(ctx.schedule.verify_after))
-
-
-# -- intake -------------------------------------------------------------------------------------------------------
-
-
-def intake(ctx: JobContext, job: Job, batch: ErasureRequest) -> None:
-    """Read the pasted list and the file, store one row per line, and show the requester what was understood
-    (or why nothing can be done with it), privately."""
-    if batch.state is not State.DRAFT:
-        finish(ctx, job)
-        return
-    unread = ctx.store.batch.unread(batch.id)
-    if unread is not None:
-        pasted, url = unread
-        try:
-            data = ctx.slack.download(url, MAX_BATCH_BYTES) if url else None
-            read = read_sources(pasted, data)
-        except SlackError as exc:
-            if exc.code in _TRANSIENT_SLACK and job.attempts < 8:
-                retry(ctx, job, ctx.retry.delay(job.attempts), exc.code)
-                return
-            _refuse(ctx, job, batch, render.file_unreadable(exc.code), {"slack_error": exc.code})
-            return
-        except InputRejected as refusal:
-            _refuse(ctx, job, batch, render.intake_refused(refusals.explain(refusal)), {"why": refusal.why.value})
-            return
-        if not read.items:
-            _refuse(ctx, job, batch, render.nothing_to_erase(batch, read), {"refused": len(read.refused)})
-            return
-        _record(ctx, batch, read)
-    _confirm(ctx, job, batch)
-
-
-def _record(ctx: JobContext, batch: ErasureRequest, read: Intake) -> None:
-    def hash_of(target: Target) -> str | None:
-        return identifier_hash(ctx.hash_key, target.kind, target.identifier) if ctx.hash_key else None
-
-    now = ctx.clock()
-    counts = {"items": len(read.items), "phones": read.phones, "addresses": read.addresses,
-              "duplicates": read.duplicates, "refused": len(read.refused)}  # fmt: skip
-    with ctx.store.transaction() as tx:
-        if tx.batch.unread(batch.id) is None:
-            return  # another worker read it first
-        tx.batch.record_intake(batch.id, read, hash_of, render.refused_words, now)
-        tx.set_columns(batch.id, now, masked=render.size(len(read.items)))
-        sealed = items_digest(item_facts(tx.batch.items(batch.id)))
-        tx.note(batch, AuditEvent.BATCH_READ, actor="bot", now=now, detail=counts | {"items_digest": sealed})
-    log.info("batch %s read: %d item(s), %d duplicate(s) merged, %d line(s) refused", batch.id, len(read.items),
-             read.duplicates, len(read.refused))  # fmt: skip
-
-
-def _confirm(ctx: JobContext, job: Job, batch: ErasureRequest) -> None:
-    fresh = ctx.store.get_request(batch.id) or batch
-    refused = ctx.store.batch.items(batch.id, [ItemOutcome.REFUSED], limit=render.SHOWN_REFUSALS)
-    text, blocks = render.confirmation(view(ctx, fresh), refused)
-    try:
-        ctx.slack.post_ephemeral(batch.channel, batch.requester, text, blocks)
-    except SlackError as exc:
-        if exc.code in _TRANSIENT_SLACK and job.attempts < 8:
-            retry(ctx, job, ctx.retry.delay(job.attempts), exc.code)
-            return
-        log.warning("batch %s: cannot show the requester the confirmation (%s); cancelling it", batch.id, exc.code)
-        now = ctx.clock()
-        with ctx.store.transaction() as tx:
-            tx.bury(job, now, exc.code)
-            tx.move(fresh, Event.CANCEL, actor="bot", now=now, detail={"slack_error": exc.code}, decided_at=now)
-        return
-    finish(ctx, job)
-
-
-def give_up_intake(ctx: JobContext, job: Job, batch: ErasureRequest, error: str) -> None:
-    """Reading the batch kept crashing: it ends, and the requester is told to try again."""
-    if batch.state is not State.DRAFT:
-        with ctx.store.transaction() as tx:
-            tx.bury(job, ctx.clock(), error)
-        return
-    message = render.intake_refused(f"The bot hit an internal error reading the list ({error}); ask an admin to "
-                                    "check its logs.")  # fmt: skip
-    _refuse(ctx, job, batch, message, {"error": error})
-
-
-def _refuse(ctx: JobContext, job: Job, batch: ErasureRequest, message: tuple[str, list[dict[str, Any]]],
-            detail: dict[str, Any]) -> None:  # fmt: skip
-    """Nothing in the batch can be erased: it ends here, nothing is kept of its list, and the requester is told."""
-    now = ctx.clock()
-    with ctx.store.transaction() as tx:
-        tx.complete(job, now)
-        tx.batch.forget_intake(batch.id, now)
-        tx.move(batch, Event.CANCEL, actor="bot", now=now, detail=detail, decided_at=now)
-    text, blocks = message
-    try:
-        ctx.slack.post_ephemeral(batch.channel, batch.requester, text, blocks)
-    except SlackError as exc:
-        log.warning("batch %s: cannot tell the requester why it was refused (%s)", batch.id, exc.code)
 
 
 # -- the approvers' preview ---------------------------------------------------------------------------------------

@@ -17,13 +17,13 @@ from ...render.blocks import Message, plain_fallback
 from ..batches import view_of
 from .context import Handler, JobContext, finish, retry
 
-__all__ = ["MAX_SLACK_ATTEMPTS", "approval_of", "break_glass", "post_approval", "receipt", "refresh_parent", "remind",
-           "slack_job", "thread_note"]  # fmt: skip
+__all__ = ["MAX_SLACK_ATTEMPTS", "TRANSIENT_SLACK", "approval_of", "break_glass", "post_approval", "receipt",
+           "refresh_parent", "remind", "slack_job", "thread_note"]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
 # Slack errors worth another try later; anything else will not pass by waiting.
-_TRANSIENT_SLACK = {
+TRANSIENT_SLACK = {
     "ratelimited", "connection_error", "internal_error", "fatal_error", "service_unavailable",
     "request_timeout", "http_error", "team_added_to_org",
 }  # fmt: skip
@@ -168,7 +168,7 @@ def _respond(ctx: JobContext, response_url: str, message: Message, *, replace: b
 
 
 def _slack_failed(ctx: JobContext, job: Job, request: ErasureRequest, exc: SlackError) -> None:
-    transient = exc.code in _TRANSIENT_SLACK or exc.code.startswith("http_5")
+    transient = exc.code in TRANSIENT_SLACK or exc.code.startswith("http_5")
     if transient and job.attempts < MAX_SLACK_ATTEMPTS:
         delay = exc.retry_after if exc.retry_after is not None else ctx.retry.delay(job.attempts)
         log.warning("job %d (%s) for %s: Slack %s; retrying in %.1fs", job.id, job.kind, request.id,
