@@ -35,7 +35,7 @@ def register(app: App, services: Services) -> None:
         if not REQUEST_ID.fullmatch(request_id):
             raise InputRejected(Why.STATUS_NEEDS_ID)
         request, trail = queries.status(request_id, slash.user_id)
-        return reports.status(request, trail, queries.item_counts(request))
+        return reports.status(request, trail, queries.item_counts(request), queries.items_listed(request))
 
     def overview(slash: SlashCommand, rest: str) -> Message:
         mine, pending = queries.overview(slash.user_id)

@@ -67,16 +67,20 @@ EVENT_WORDS: dict[AuditEvent, str] = {
 }  # fmt: skip
 
 
-def status(request: ErasureRequest, trail: list[AuditRow], counts: Mapping[ItemOutcome, int] | None = None) -> Message:
+def status(request: ErasureRequest, trail: list[AuditRow], counts: Mapping[ItemOutcome, int] | None = None,
+           items: Sequence[BatchItem] = ()) -> Message:  # fmt: skip
     """`/gong-erase status <id>`: where the request stands and what happened to it, oldest first. A batch's
-    `counts` say where its items stand; its history leaves out what happened to each item (the results file and
-    the export have that)."""
+    `counts` say where its items stand, and one person's request lists its `items` (masked); the history leaves
+    out what happened to each item (the results file and the export have that)."""
     head = (
         f"*`{request.id}`* · {request.masked} · {STATE_LINES[request.state]}\n"
         f"Requested {slack_date(request.created_at)} by {user(request.requester)} · reason: {reason_text(request)}"
     )
     if counts is not None:
         head += "\nItems: " + " · ".join(f"{n:,} {outcome.value}" for outcome, n in counts.items() if n)
+        for item in items:
+            gong_id = f" · Gong requestId `{escape(item.gong_request_id)}`" if item.gong_request_id else ""
+            head += f"\n• {escape(item.masked)} · {item.outcome.value}{gong_id}"
         trail = [row for row in trail if "line" not in row.detail]
     lines = []
     for row in trail[-40:]:

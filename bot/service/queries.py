@@ -14,7 +14,7 @@ from ..domain.audit import AuditEvent, AuditRow
 from ..domain.batch import BatchItem, ItemOutcome
 from ..domain.integrity import identifier_hash
 from ..domain.request import ErasureRequest, State
-from ..domain.target import Target, parse_erase_text
+from ..domain.target import Target, TargetKind, parse_erase_text
 from ..errors import Closed, NotAllowed, Refusal, Why
 from .decisions import approver_groups, load
 from .ports import Directory
@@ -87,6 +87,10 @@ class Queries:
     def item_counts(self, request: ErasureRequest) -> dict[ItemOutcome, int] | None:
         """Where a batch's items stand; None for a single request."""
         return self.store.batch.counts(request.id) if request.kind.has_items else None
+
+    def items_listed(self, request: ErasureRequest) -> list[BatchItem]:
+        """One person's identifiers (ten at most), to list in a status; none for a batch or a single request."""
+        return self.store.batch.items(request.id) if request.kind is TargetKind.SUBJECT else []
 
     def overview(self, actor: str, limit: int = 15) -> tuple[list[ErasureRequest], list[ErasureRequest] | None]:
         """Your latest requests, and for approvers every request waiting for approval; newest first."""

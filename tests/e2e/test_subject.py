@@ -60,6 +60,7 @@ def test_three_identifiers_one_refused_one_failing_then_retried_one_accepted(
     assert request_id in found and "one person's identifiers" in found
     status = all_text(slack_user.command_answered_later(f"status {request_id}")["blocks"])
     assert "2 accepted" in status and "1 refused" in status
+    assert "+1 ••• ••• " + e164[-4:] in status and e164 not in status  # each identifier listed, masked
 
 
 def test_more_than_ten_identifiers_are_refused_pointing_to_bulk(slack_user: SignedSlack) -> None:
