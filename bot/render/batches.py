@@ -15,7 +15,7 @@ from ..domain.request import ErasureRequest, State
 from ..errors import InputRejected
 from .blocks import Blocks, Message, button, context, escape, header, section, slack_date, user
 from .refusals import explain
-from .requests import who_can_approve
+from .requests import confirm_buttons, who_can_approve
 from .words import STATE_LINES, approve_button, approvers_of, due_text, reason_text
 
 __all__ = [
@@ -174,9 +174,7 @@ def confirmation(view: BatchView, refused: Sequence[BatchItem]) -> Message:
                 f"hours. At Gong's rate the batch takes about {_duration(facts.items / view.rate)}."),
         context(f"Batch `{batch.id}` · only you can see this · submitting posts it in this channel, every "
                 "identifier masked, for approval"),
-        {"type": "actions", "block_id": "bulk_confirm", "elements": [
-            button("bulk_submit", "Submit for approval", batch.id, "primary"),
-            button("bulk_cancel", "Cancel", batch.id)]},
+        confirm_buttons(batch.id, bulk=True),
     ]  # fmt: skip
     return f"Confirm bulk erase {batch.id} ({size(facts.items)})", blocks
 

@@ -24,6 +24,7 @@ from .words import (
 )
 
 __all__ = [
+    "CANNOT_UNDO",
     "approval_message",
     "approval_recorded",
     "break_glass_modal",
@@ -31,6 +32,7 @@ __all__ = [
     "budget_note",
     "check_note",
     "closed_ephemeral",
+    "confirm_buttons",
     "confirmation",
     "done_in_home",
     "receipt",
@@ -52,7 +54,7 @@ WHAT_GONG_DELETES = {
 }
 
 
-_CANNOT_UNDO = (
+CANNOT_UNDO = (
     "*This cannot be undone.* Deletion is not immediate: it may take several hours.\n"
     "Delete the person from your CRM and email system first, or Gong will import them again."
 )
@@ -94,21 +96,22 @@ def confirmation(request: ErasureRequest) -> Message:
             )
         )
     blocks += [
-        section(WHAT_GONG_DELETES[request.kind] + "\n" + _CANNOT_UNDO),
+        section(WHAT_GONG_DELETES[request.kind] + "\n" + CANNOT_UNDO),
         context(
             f"Request `{request.id}` · only you can see this · submitting posts it in this channel "
             f"with the {NOUN[request.kind]} masked, for approval"
         ),
-        {
-            "type": "actions",
-            "block_id": "erase_confirm",
-            "elements": [
-                button("erase_submit", "Submit for approval", request.id, "primary"),
-                button("erase_cancel", "Cancel", request.id),
-            ],
-        },
+        confirm_buttons(request.id),
     ]
     return f"Confirm erase request {request.id}", blocks
+
+
+def confirm_buttons(request_id: str, *, bulk: bool = False) -> dict[str, Any]:
+    """Submit and Cancel under a private confirmation (a batch's have their own action ids)."""
+    prefix = "bulk" if bulk else "erase"
+    return {"type": "actions", "block_id": f"{prefix}_confirm", "elements": [
+        button(f"{prefix}_submit", "Submit for approval", request_id, "primary"),
+        button(f"{prefix}_cancel", "Cancel", request_id)]}  # fmt: skip
 
 
 def submitted_ephemeral(request: ErasureRequest, where: str | None = None) -> Message:

@@ -10,13 +10,11 @@ from ..domain.subject import SubjectCommand
 from ..domain.target import TargetKind
 from .blocks import Blocks, Message, button, context, escape, header, section, slack_date, user
 from .refusals import explain
-from .requests import WHAT_GONG_DELETES, who_can_approve
+from .requests import CANNOT_UNDO, WHAT_GONG_DELETES, confirm_buttons, who_can_approve
 from .words import STATE_LINES, approve_button, approvers_of, due_text, reason_text
 
 __all__ = ["approval_message", "confirmation", "summary"]
 
-_CANNOT_UNDO = ("*This cannot be undone.* Deletion is not immediate: it may take several hours. Delete the person "
-                "from your CRM and email system first, or Gong will import them again.")  # fmt: skip
 _ITEM_LINES = {
     ItemOutcome.WAITING: ":hourglass_flowing_sand: waiting", ItemOutcome.ACCEPTED: ":white_check_mark: accepted",
     ItemOutcome.VERIFIED: ":white_check_mark: verified erased", ItemOutcome.UNVERIFIED: ":warning: not verified",
@@ -43,12 +41,10 @@ def confirmation(request: ErasureRequest, command: SubjectCommand) -> Message:
     kinds = sorted({target.kind for target in command.targets}, key=lambda kind: kind.value, reverse=True)
     blocks: Blocks = [
         section("\n".join(lines)[:3000]),
-        section("\n".join(WHAT_GONG_DELETES[kind] for kind in kinds) + "\n" + _CANNOT_UNDO),
+        section("\n".join(WHAT_GONG_DELETES[kind] for kind in kinds) + "\n" + CANNOT_UNDO),
         context(f"Request `{request.id}` · only you can see this · submitting posts it in this channel with every "
                 "identifier masked, for one approval; each identifier is then erased once"),
-        {"type": "actions", "block_id": "erase_confirm", "elements": [
-            button("erase_submit", "Submit for approval", request.id, "primary"),
-            button("erase_cancel", "Cancel", request.id)]},
+        confirm_buttons(request.id),
     ]  # fmt: skip
     return f"Confirm erase request {request.id} ({len(command.targets)} identifiers)", blocks
 
