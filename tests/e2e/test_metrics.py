@@ -28,7 +28,7 @@ def test_metrics_count_what_two_processes_did_and_what_the_database_holds(
     budget less every call made."""
     bot = start_bot(WEB_CONCURRENCY="2")
     user = SignedSlack(bot.url, fake_slack)
-    fake_slack.fail_next("chat.postMessage", "ratelimited", status=429, headers={"Retry-After": "1"})
+    fake_slack.fail_next("chat.postMessage", "ratelimited", status=429, headers={"Retry-After": "1"}, channel=CHANNEL)
     numbers = []
     for _ in range(3):
         typed, e164 = fresh_number()

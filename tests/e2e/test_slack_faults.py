@@ -44,7 +44,7 @@ def test_approval_message_refused_cancels_and_tells_the_requester(
     fake_slack.not_in.add("CNOTIN")
     fake_slack.deleted.add("CGONE")
     if channel == "CBLOCKS":
-        fake_slack.fail_next("chat.postMessage", "invalid_blocks")
+        fake_slack.fail_next("chat.postMessage", "invalid_blocks", channel=channel)  # not the receipt's DM
     request_id, url = confirm_privately(slack_user, channel)
     reply = fake_slack.wait_for(lambda: fake_slack.responded(url), what="private explanation")
     said = all_text(reply[0]["blocks"])
@@ -59,7 +59,7 @@ def test_slack_5xx_on_the_approval_post_is_retried(
     slack_user: SignedSlack, fake_slack: FakeSlack, bot: BotProcess, status: int, error: str
 ) -> None:
     """Slack's edge failing once: the approval message is posted on the retry and the request stays pending."""
-    fake_slack.fail_next("chat.postMessage", error, status)
+    fake_slack.fail_next("chat.postMessage", error, status, channel=CHANNEL)
     request_id, url = confirm_privately(slack_user, CHANNEL)
     fake_slack.wait_for(lambda: [m for m in fake_slack.posts(CHANNEL) if request_id in m.text], timeout=20,
                         what="approval message after the retry")  # fmt: skip
