@@ -52,7 +52,7 @@ class GongBudget:
     def postpone(self, slot: Slot, leaving_at: float) -> Slot | None:
         """The call of `slot` leaves late, at `leaving_at`: move the next free slot back by as much, unless a call
         was already booked behind it (then None, and this call must book a new slot instead)."""
-        moved = dataclasses.replace(slot, at=leaving_at, latest=leaving_at + self.pace.lateness,
+        moved = dataclasses.replace(slot, at=leaving_at, latest=leaving_at + self.pace.margin / 2,
                                     next_free=slot.next_free + (leaving_at - slot.at))  # fmt: skip
         with self.store.transaction() as tx:
             changed = tx.sql.execute(

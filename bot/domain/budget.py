@@ -31,12 +31,6 @@ class Pace:
         """Seconds from one call's slot to the next."""
         return 1.0 / self.per_second + self.margin
 
-    @property
-    def lateness(self) -> float:
-        """How late after its slot a call may still leave (a sixth of the margin); the rest of the margin absorbs
-        what delays a call between that check and the wire — on a loaded machine the larger part (seen: 7 ms)."""
-        return self.margin / 6
-
 
 @dataclass(frozen=True)
 class Slot:
@@ -65,11 +59,11 @@ def next_day(now: float) -> float:
 def decide(now: float, *, pace: Pace, next_free: float, today: int, daily: int, paused_until: float = 0.0) -> Slot:
     """Given the earliest free slot, today's count and any pause Gong asked for (a 429's Retry-After), the slot
     one more call may take, or how long to wait. The caller books `at + pace.interval` as the next free slot. A
-    call may leave `pace.lateness` late (the next one never leaves early); the rest of the margin absorbs what
+    call may leave up to half the margin late (the next one never leaves early); the other half absorbs what
     delays a call between that check and the wire."""
     if today >= daily:
         return Slot(acquired=False, wait=next_day(now) - now, daily_exhausted=True)
     start = max(now + LEAD, next_free, paused_until)
     if start - now > HORIZON:
         return Slot(acquired=False, wait=start - now - HORIZON / 2)
-    return Slot(acquired=True, at=start, latest=start + pace.lateness, next_free=start + pace.interval)
+    return Slot(acquired=True, at=start, latest=start + pace.margin / 2, next_free=start + pace.interval)
