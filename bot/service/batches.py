@@ -30,7 +30,7 @@ from ..domain.target import Target, TargetKind
 from ..domain.text import clean
 from ..errors import Closed, InputRejected, NotAllowed, NotFound, Refusal, Why
 from ..render.batches import refused_words
-from .decisions import Decisions, load, new_request_id
+from .decisions import Decisions, draft_already_made, load, new_request_id
 
 __all__ = ["Batches", "BulkForm", "view_of"]
 
@@ -88,12 +88,9 @@ class Batches:
         now = d.clock()
         deadline = find_deadline(reason, now, d.rules.default_regime)
         with self.store.transaction() as tx:
-            existing = tx.find_by_trigger(form.view_id) if form.view_id else None
+            existing = draft_already_made(tx, d.rules, form.view_id, requester, now)
             if existing is not None:
                 return existing
-            drafts = tx.open_drafts(requester, now)
-            if drafts >= d.rules.max_open_drafts:
-                raise Refusal(Why.TOO_MANY_DRAFTS, count=drafts)
             request = ErasureRequest(
                 id=new_request_id("EB-"), state=State.DRAFT, kind=TargetKind.BATCH, identifier=None,
                 masked="a batch", display=None, country="", number_valid=True, reason=reason, deadline=deadline,
@@ -130,12 +127,9 @@ class Batches:
             return identifier_hash(d.hash_key, target.kind, target.identifier) if d.hash_key else None
 
         with self.store.transaction() as tx:
-            existing = tx.find_by_trigger(trigger_id) if trigger_id else None
+            existing = draft_already_made(tx, d.rules, trigger_id, requester, now)
             if existing is not None:
                 return existing
-            drafts = tx.open_drafts(requester, now)
-            if drafts >= d.rules.max_open_drafts:
-                raise Refusal(Why.TOO_MANY_DRAFTS, count=drafts)
             request = ErasureRequest(
                 id=new_request_id(), state=State.DRAFT, kind=TargetKind.SUBJECT, identifier=None,
                 masked=masked[:300], display=None, country="", number_valid=all(t.valid for t in command.targets),

@@ -23,7 +23,8 @@ from ..domain.text import clean
 from ..errors import Closed, InputRejected, NotAllowed, NotFound, Refusal, Why
 from .ports import Directory
 
-__all__ = ["Approved", "Decisions", "RequestRules", "approver_groups", "load", "new_request_id", "scrubbed_note"]
+__all__ = ["Approved", "Decisions", "RequestRules", "approver_groups", "draft_already_made", "load", "new_request_id",
+           "scrubbed_note"]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,20 @@ def scrubbed_note(request: ErasureRequest, text: str) -> str:
         return scrub_batch_reason(cleaned)
     target = Target(request.kind, request.identifier, request.display or request.identifier, request.masked)
     return scrub_reason(cleaned, target)
+
+
+def draft_already_made(
+    tx: Tx, rules: RequestRules, trigger_id: str, requester: str, now: float
+) -> ErasureRequest | None:
+    """The draft this delivery of a command (or modal submission) made before, if Slack delivered it twice; else
+    None, once the requester has room for another draft (a flood of drafts stops here: TOO_MANY_DRAFTS)."""
+    existing = tx.find_by_trigger(trigger_id) if trigger_id else None
+    if existing is not None:
+        return existing
+    drafts = tx.open_drafts(requester, now)
+    if drafts >= rules.max_open_drafts:
+        raise Refusal(Why.TOO_MANY_DRAFTS, count=drafts)
+    return None
 
 
 def approver_groups(policy: ApprovalPolicy, directory: Directory, actor: str, *, deciding: bool) -> frozenset[str]:
@@ -116,12 +131,9 @@ class Decisions:
         deadline = find_deadline(command.reason, now, self.rules.default_regime)
         target = command.target
         with self.store.transaction() as tx:
-            existing = tx.find_by_trigger(trigger_id) if trigger_id else None
+            existing = draft_already_made(tx, self.rules, trigger_id, requester, now)
             if existing is not None:
                 return existing
-            drafts = tx.open_drafts(requester, now)
-            if drafts >= self.rules.max_open_drafts:  # a flood of drafts stops here
-                raise Refusal(Why.TOO_MANY_DRAFTS, count=drafts)
             request = ErasureRequest(
                 id=new_request_id(), state=State.DRAFT, kind=target.kind, identifier=target.identifier,
                 masked=target.masked, display=target.display, country=target.country, number_valid=target.valid,
