@@ -15,8 +15,8 @@ from ..domain.request import ErasureRequest, State
 from ..errors import InputRejected
 from .blocks import Blocks, Message, button, context, escape, header, section, slack_date, user
 from .refusals import explain
-from .requests import confirm_buttons, who_can_approve
-from .words import STATE_LINES, approve_button, approvers_of, due_text, reason_text
+from .requests import break_glass_mark, confirm_buttons, decide_blocks, fields_section
+from .words import STATE_LINES, approvers_of, due_text, reason_text
 
 __all__ = [
     "RESULT_COLUMNS", "SHOWN_REFUSALS", "ResultRow", "approval_message", "budget_note", "check_note",
@@ -210,21 +210,8 @@ def approval_message(view: BatchView, policy: ApprovalPolicy, now: float | None 
     """The public batch: its size, reason and samples, all masked; the preview of a sample; its progress once
     approved; the single request's buttons while it is pending."""
     batch, facts = view.request, view.facts
-    fields = [
-        f"*Requested by*\n{user(batch.requester)}",
-        f"*Identifiers*\n{size(facts.items)} ({facts.phones:,} phone, {facts.addresses:,} email)",
-        f"*Reason*\n{reason_text(batch)}",
-        f"*Approvals*\n{len(batch.approvals)} of {batch.required_approvals} needed: "
-        f"{approvers_of(batch) or 'none yet'}",
-        *who_can_approve(policy),
-    ]
-    due = due_text(batch, now)
-    if due:
-        fields.append(f"*Due*\n{due}")
-    blocks: Blocks = [
-        header(f"Gong bulk erase {batch.id}"),
-        {"type": "section", "fields": [{"type": "mrkdwn", "text": field} for field in fields]},
-    ]
+    what = [f"*Identifiers*\n{size(facts.items)} ({facts.phones:,} phone, {facts.addresses:,} email)"]
+    blocks: Blocks = [header(f"Gong bulk erase {batch.id}"), fields_section(batch, policy, now, what)]
     if view.samples:
         more = f" and {facts.items - len(view.samples):,} more" if facts.items > len(view.samples) else ""
         blocks.append(context(f"Sample: {', '.join(escape(m) for m in view.samples)}{more}"[:3000]))
@@ -234,12 +221,10 @@ def approval_message(view: BatchView, policy: ApprovalPolicy, now: float | None 
     if facts.refused:
         blocks.append(context(f"{facts.refused:,} line(s) were refused when the list was read and will not be sent; "
                               "the results file will list them."))  # fmt: skip
+    blocks += break_glass_mark(batch)
     if batch.state is State.PENDING:
         blocks.append(section(_sample_line(view)))
-        blocks.append({"type": "actions", "block_id": "erase_decide", "elements": [
-            approve_button(batch), button("erase_reject", "Reject", batch.id, "danger"),
-            button("erase_cancel", "Cancel request", batch.id)]})  # fmt: skip
-        blocks.append(context(f"Expires {slack_date(batch.expires_at)} if not approved."))
+        blocks += decide_blocks(batch)
     return f"Gong bulk erase {batch.id} ({size(facts.items)}, {batch.state.value})", blocks
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "CANNOT_UNDO",
     "approval_message",
     "approval_recorded",
+    "break_glass_mark",
     "break_glass_modal",
     "break_glass_note",
     "budget_note",
@@ -34,7 +35,9 @@ __all__ = [
     "closed_ephemeral",
     "confirm_buttons",
     "confirmation",
+    "decide_blocks",
     "done_in_home",
+    "fields_section",
     "receipt",
     "reject_modal",
     "reminder",
@@ -241,47 +244,57 @@ def reject_modal(request: ErasureRequest, *, channel: str, home: bool) -> dict[s
 
 def approval_message(request: ErasureRequest, policy: ApprovalPolicy, now: float | None = None) -> Message:
     """The public request: masked number, escaped reason, approvals so far, and buttons while pending."""
-    approvals = approvers_of(request) or "none yet"
-    fields = [f"*Requested by*\n{user(request.requester)}"]
     if request.kind is TargetKind.PHONE:
-        fields += [f"*Phone number*\n{request.masked}", f"*Country*\n{escape(request.country or 'unknown')}"]
+        what = [f"*Phone number*\n{request.masked}", f"*Country*\n{escape(request.country or 'unknown')}"]
     else:
-        fields.append(f"*Email address*\n{escape(request.masked)}")
-    fields += [
-        f"*Reason*\n{reason_text(request)}",
-        f"*Approvals*\n{len(request.approvals)} of {request.required_approvals} needed: {approvals}",
-        *who_can_approve(policy),
-    ]
-    due = due_text(request, now)
-    if due:
-        fields.append(f"*Due*\n{due}")
+        what = [f"*Email address*\n{escape(request.masked)}"]
     blocks: Blocks = [
         header(f"Gong erase request {request.id}"),
-        {"type": "section", "fields": [{"type": "mrkdwn", "text": field} for field in fields]},
+        fields_section(request, policy, now, what),
         section(f"*Status:* {_status_line(request)}"),
     ]
     if not request.number_valid:
         blocks.append(context(":warning: The number is possible but not valid for its country."))
-    if request.break_glass:
-        blocks.append(context(f":rotating_light: *Break-glass:* approved by its own requester: "
-                              f"{escape(request.break_glass)}"[:3000]))  # fmt: skip
+    blocks += break_glass_mark(request)
     if request.state is State.PENDING:
         blocks.append(section(_preview_line(request)[:3000]))
-        approve = approve_button(request)
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": "erase_decide",
-                "elements": [
-                    approve,
-                    button("erase_reject", "Reject", request.id, "danger"),
-                    button("erase_show_number", f"Show {NOUN[request.kind]}", request.id),
-                    button("erase_cancel", "Cancel request", request.id),
-                ],
-            }
-        )
-        blocks.append(context(f"Expires {slack_date(request.expires_at)} if not approved."))
+        blocks += decide_blocks(request, show=f"Show {NOUN[request.kind]}")
     return f"Gong erase request {request.id} ({request.state.value})", blocks
+
+
+def fields_section(request: ErasureRequest, policy: ApprovalPolicy, now: float | None, what: list[str]
+                   ) -> dict[str, Any]:  # fmt: skip
+    """The fields of every approval message: who asked, `what` for, why, the approvals so far, who can approve,
+    and the deadline."""
+    fields = [
+        f"*Requested by*\n{user(request.requester)}", *what, f"*Reason*\n{reason_text(request)}",
+        f"*Approvals*\n{len(request.approvals)} of {request.required_approvals} needed: "
+        f"{approvers_of(request) or 'none yet'}",
+        *who_can_approve(policy),
+    ]  # fmt: skip
+    due = due_text(request, now)
+    if due:
+        fields.append(f"*Due*\n{due}")
+    return {"type": "section", "fields": [{"type": "mrkdwn", "text": field} for field in fields]}
+
+
+def break_glass_mark(request: ErasureRequest) -> Blocks:
+    """The mark of a requester's own approval (break-glass) on its message; none otherwise."""
+    if not request.break_glass:
+        return []
+    return [context(f":rotating_light: *Break-glass:* approved by its own requester: "
+                    f"{escape(request.break_glass)}"[:3000])]  # fmt: skip
+
+
+def decide_blocks(request: ErasureRequest, *, show: str | None = None) -> Blocks:
+    """Approve (behind its confirmation), Reject, `show` (the full identifier, for a single request) and Cancel,
+    and when the request expires."""
+    elements = [approve_button(request), button("erase_reject", "Reject", request.id, "danger")]
+    if show:
+        elements.append(button("erase_show_number", show, request.id))
+    elements.append(button("erase_cancel", "Cancel request", request.id))
+    return [{"type": "actions", "block_id": "erase_decide", "elements": elements},
+            context(f"Expires {slack_date(request.expires_at)} if not approved.")]  # fmt: skip
 
 
 def who_can_approve(policy: ApprovalPolicy) -> list[str]:

@@ -8,10 +8,10 @@ from ..domain.batch import BatchItem, BatchView, ItemOutcome
 from ..domain.request import ErasureRequest, State
 from ..domain.subject import SubjectCommand
 from ..domain.target import TargetKind
-from .blocks import Blocks, Message, button, context, escape, header, section, slack_date, user
+from .blocks import Blocks, Message, button, context, escape, header, section, user
 from .refusals import explain
-from .requests import CANNOT_UNDO, WHAT_GONG_DELETES, confirm_buttons, who_can_approve
-from .words import STATE_LINES, approve_button, approvers_of, due_text, reason_text
+from .requests import CANNOT_UNDO, WHAT_GONG_DELETES, break_glass_mark, confirm_buttons, decide_blocks, fields_section
+from .words import STATE_LINES, due_text, reason_text
 
 __all__ = ["approval_message", "confirmation", "summary"]
 
@@ -61,37 +61,23 @@ def _item_line(item: BatchItem) -> str:
 def approval_message(view: BatchView, policy: ApprovalPolicy, now: float | None = None) -> Message:
     """The public request: each identifier masked, with where it stands; the single request's buttons."""
     request = view.request
-    fields = [
-        f"*Requested by*\n{user(request.requester)}", f"*Reason*\n{reason_text(request)}",
-        f"*Approvals*\n{len(request.approvals)} of {request.required_approvals} needed: "
-        f"{approvers_of(request) or 'none yet'}",
-        *who_can_approve(policy),
-    ]  # fmt: skip
-    due = due_text(request, now)
-    if due:
-        fields.append(f"*Due*\n{due}")
     status = STATE_LINES[request.state]
     if request.decided_by and request.state in {State.REJECTED, State.CANCELLED}:
         status += f" by {user(request.decided_by)}"
     listed = "\n".join(_item_line(item) for item in view.items)
     blocks: Blocks = [
         header(f"Gong erase request {request.id}"),
-        {"type": "section", "fields": [{"type": "mrkdwn", "text": field} for field in fields]},
+        fields_section(request, policy, now, []),
         section((f"*One person, {view.facts.items} identifiers:*\n" + listed)[:3000]),
         section(f"*Status:* {status}"),
     ]  # fmt: skip
-    if request.break_glass:
-        blocks.append(context(f":rotating_light: *Break-glass:* approved by its own requester: "
-                              f"{escape(request.break_glass)}"[:3000]))  # fmt: skip
+    blocks += break_glass_mark(request)
     if request.state is State.PENDING:
         facts = view.facts
         if facts.sampled is not None:
             blocks.append(section(f":mag: *Gong holds data for {facts.sampled_held} of {facts.sampled}* of these "
                                   "identifiers right now."))  # fmt: skip
-        blocks.append({"type": "actions", "block_id": "erase_decide", "elements": [
-            approve_button(request), button("erase_reject", "Reject", request.id, "danger"),
-            button("erase_cancel", "Cancel request", request.id)]})  # fmt: skip
-        blocks.append(context(f"Expires {slack_date(request.expires_at)} if not approved."))
+        blocks += decide_blocks(request)
     return f"Gong erase request {request.id} ({request.state.value})", blocks
 
 

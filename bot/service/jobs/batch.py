@@ -239,8 +239,7 @@ def verify(ctx: JobContext, job: Job, batch: ErasureRequest) -> None:
             Kind.THREAD_NOTE: {"note": "batch_check", "round": check + 1} | tally,
             Kind.VERIFY: {"check": check + 1, "accepted_at": accepted_at},
         }
-        detail = {"check": check + 1, "verified": counts[ItemOutcome.VERIFIED],
-                  "unverified": counts[ItemOutcome.UNVERIFIED], "still_held": counts[ItemOutcome.ACCEPTED]}  # fmt: skip
+        detail = {"check": check + 1} | tally
         more = counts[ItemOutcome.ACCEPTED] and not last_round
         later = accepted_at + ctx.schedule.verify_after[check + 1] if more else None
         tx.set_columns(batch.id, now, checked_at=now, next_check_at=later)
