@@ -34,7 +34,8 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 test: lint typecheck
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not paced"
+	$(BIN)/python -m pytest -m paced -n 0
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.latency

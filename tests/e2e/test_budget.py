@@ -5,21 +5,25 @@ from __future__ import annotations
 import concurrent.futures
 import time
 
+import pytest
+
 from tests.conftest import DeploymentFactory
 from tests.fakes.gong import FakeGong
 from tests.fakes.slack import FakeSlack, Message
 from tests.support import APPROVER, CHANNEL, button_value, fresh_number, submit_request
 
 
+@pytest.mark.paced
 def test_a_burst_of_approvals_is_paced_so_a_gong_without_burst_refuses_none(
     start_deployment: DeploymentFactory, fake_slack: FakeSlack
 ) -> None:
     """Nine erasures approved at once across two processes (on Postgres: two hosts of two), against a Gong that
     refuses any two calls closer than 1/3 s: all reach it, spaced, and none is refused with 429."""
     fake_gong = FakeGong(limiter="strict").start()  # its own: other bots' calls must not share its pace
-    # The margin is a deployment's setting for its network's jitter; this machine's is its load (two cores shared
-    # by four test workers, a browser, the bots and Postgres), which delays a call by more than the default 6 ms
-    # now and then. The pacing is what is tested here; bench/throughput.py measures the default margin.
+    # The margin is a deployment's setting for its network's jitter; this machine's is its load. Beside three busy
+    # test workers, a browser and Postgres on two cores, a call was now and then descheduled for tens of ms between
+    # its slot's check and the wire, so `make test` runs this test alone (marker `paced`), and with a margin for a
+    # shared CI host. The pacing is what is tested here; bench/throughput.py measures the default margin.
     user = start_deployment(WEB_CONCURRENCY="2", GONG_BASE_URL=fake_gong.url, GONG_PACE_MARGIN="0.02").user()
     submitted = [(e164, submit_request(user, typed)) for typed, e164 in (fresh_number() for _ in range(9))]
 

@@ -107,7 +107,7 @@ def test_passing_failures_are_retried_then_succeed(
 
 @pytest.mark.parametrize(
     "retry_after",
-    [lambda: email.utils.formatdate(time.time() + 3, usegmt=True), lambda: None, lambda: "soon"],
+    [lambda: email.utils.formatdate(time.time() + 6, usegmt=True), lambda: None, lambda: "soon"],
     ids=["http-date", "missing", "garbage"],
 )
 def test_429_waits_as_gong_says_or_at_least_a_second(
@@ -122,7 +122,12 @@ def test_429_waits_as_gong_says_or_at_least_a_second(
     assert "Gong accepted" in outcome.all_text
     calls = fake_gong.calls_for(e164)
     assert calls[0].status == 429 and calls[-1].status == 200
-    assert calls[1].at - calls[0].at >= 0.9
+    if value and value != "soon":  # a date: not a moment before it (whole seconds, so it lies 5 to 6 s ahead when
+        # set; the request's submission and approval, on a busy machine, take up some of that before the 429)
+        named = email.utils.parsedate_to_datetime(value).timestamp()
+        assert calls[0].at < named - 0.9 and calls[1].at >= named
+    else:
+        assert calls[1].at - calls[0].at >= 0.9
     audited = attempts(bot, request_id)
     assert audited[0]["status"] == 429 and len(audited) == len(calls)
 
