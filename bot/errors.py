@@ -83,6 +83,7 @@ class Why(StrEnum):
     CLOSED = "closed"
     ALREADY_APPROVED = "already_approved"
     IDENTIFIER_GONE = "identifier_gone"
+    BATCH_NOT_SHOWN = "batch_not_shown"
     IDENTIFIER_UNREADABLE = "identifier_unreadable"
     TOO_MANY_DRAFTS = "too_many_drafts"
     NOTHING_TO_RETRY = "nothing_to_retry"

@@ -54,7 +54,7 @@ def register(app: App, services: Services) -> None:
         return requests.closed_ephemeral(request) if click.from_ephemeral else None
 
     def show_number(click: Click) -> Message:
-        return requests.revealed(queries.reveal(click.request_id, click.user_id))
+        return requests.revealed(*queries.reveal(click.request_id, click.user_id))
 
     def retry_failed(click: Click) -> Message:
         again = services.batches.retry_failed(click.request_id, click.user_id)

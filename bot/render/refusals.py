@@ -80,6 +80,8 @@ _WORDS: dict[Why, str] = {
     Why.UNKNOWN_BUTTON: "That button doesn't belong to a request I know. Start a new one with `/gong-erase`.",
     Why.ALREADY_APPROVED: "You already approved this request; it is waiting for {waiting} more approval(s).",
     Why.IDENTIFIER_GONE: "The full {noun} of request `{request_id}` is no longer kept by the bot.",
+    Why.BATCH_NOT_SHOWN: "A batch's identifiers are not shown in Slack: check them against the list or file batch "
+    "`{request_id}` was made from (its requester has it; the masked samples on the message match its lines).",
     Why.IDENTIFIER_UNREADABLE: "The stored {noun} of request `{request_id}` cannot be decrypted (it was altered, or "
     "its key is not configured). Nothing will be sent to Gong for it; ask the bot's admin to check its keys.",
     Why.NOTHING_TO_RETRY: "No failed item of this batch can be sent again: none failed, they were sent again "

@@ -3,13 +3,18 @@ reminders. Public messages never carry the full number or address."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from ..domain.approval import ApprovalPolicy
+from ..domain.batch import BatchItem
 from ..domain.holdings import Holdings
+from ..domain.phones import parse_number
 from ..domain.request import ErasureRequest, Event, State
 from ..domain.target import TargetKind
+from ..errors import InputRejected
 from .blocks import Blocks, Message, button, context, escape, group, header, section, slack_date, user
 from .words import (
     NOUN,
@@ -387,18 +392,27 @@ def reminder(request: ErasureRequest, policy: ApprovalPolicy, nudge: int, now: f
     return f"Reminder: request {request.id} is waiting for approval", [section(text[:3000])]
 
 
-def revealed(request: ErasureRequest) -> Message:
-    """The full identifier, for one approver's eyes (ephemeral), to check against their ticket."""
-    if request.kind is TargetKind.PHONE:
-        shown = f"`{request.display}` (as Gong gets it: `{request.identifier}`)"
+def revealed(request: ErasureRequest, items: Sequence[BatchItem] = ()) -> Message:
+    """The full identifier (one person's request: each one still kept), for one approver's eyes (ephemeral), to
+    check against their ticket."""
+    after = "Only you can see this; it was recorded in the audit log that you looked."
+    if items:
+        listed = "\n".join(f"• {_shown(item.kind, item.identifier or '')}" for item in items)
+        text = f":eyes: Request `{request.id}` is for one person's identifiers:\n{listed}\n{after}"
     else:
-        shown = f"`{escape(request.identifier or '')}`"
-    return f"Request {request.id}", [
-        section(
-            f":eyes: Request `{request.id}` is for {shown}. Only you can see this; it was recorded in the "
-            "audit log that you looked."
-        )
-    ]
+        shown = _shown(request.kind, request.identifier or "", request.display)
+        text = f":eyes: Request `{request.id}` is for {shown}. {after}"
+    return f"Request {request.id}", [section(text[:3000])]
+
+
+def _shown(kind: TargetKind, identifier: str, display: str | None = None) -> str:
+    """An identifier in full: a number as people read it and as Gong gets it."""
+    if kind is not TargetKind.PHONE:
+        return f"`{escape(identifier)}`"
+    if display is None:
+        with contextlib.suppress(InputRejected):
+            display = parse_number(identifier).international
+    return f"`{escape(display or identifier)}` (as Gong gets it: `{identifier}`)"
 
 
 def thread_note(request: ErasureRequest) -> Message:

@@ -77,7 +77,7 @@ def approval_message(view: BatchView, policy: ApprovalPolicy, now: float | None 
         if facts.sampled is not None:
             blocks.append(section(f":mag: *Gong holds data for {facts.sampled_held} of {facts.sampled}* of these "
                                   "identifiers right now."))  # fmt: skip
-        blocks += decide_blocks(request)
+        blocks += decide_blocks(request, show="Show identifiers")
     return f"Gong erase request {request.id} ({request.state.value})", blocks
 
 

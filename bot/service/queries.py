@@ -43,9 +43,10 @@ class Queries:
         self.hash_keys = (hash_key, *older_hash_keys)  # requests made before a rotation carry an older key's hash
         self.clock = clock
 
-    def reveal(self, request_id: str, actor: str) -> ErasureRequest:
-        """An approver asks to see the full identifier privately; who looked, and when, is audited. Only once the
-        request is public: a draft is its requester's alone."""
+    def reveal(self, request_id: str, actor: str) -> tuple[ErasureRequest, list[BatchItem]]:
+        """An approver asks to see the full identifier privately (one person's request: each of its identifiers
+        still kept); who looked, and when, is audited. Only once the request is public: a draft is its requester's
+        alone. A batch's identifiers are not shown in Slack: its list or file is where they are checked."""
         groups = self._groups_of(actor, deciding=True)
         with self.store.transaction() as tx:
             request = load(tx, request_id)
@@ -53,13 +54,18 @@ class Queries:
                 raise NotAllowed(Why.NOT_APPROVER_REVEAL, kind=request.kind.value)
             if request.state is State.DRAFT:
                 raise Closed(Why.CLOSED, state=request.state.value)
-            if request.identifier_unreadable:
+            if request.kind is TargetKind.BATCH:
+                raise Refusal(Why.BATCH_NOT_SHOWN, request_id=request.id)
+            items = tx.batch.items(request.id) if request.kind is TargetKind.SUBJECT else []
+            kept = [item for item in items if item.identifier]
+            if request.identifier_unreadable or (items and not kept and any(item.unreadable for item in items)):
                 raise Refusal(Why.IDENTIFIER_UNREADABLE, request_id=request.id, kind=request.kind.value)
-            if not request.identifier:
+            if not (kept if items else request.identifier):
                 raise Refusal(Why.IDENTIFIER_GONE, request_id=request.id, kind=request.kind.value)
-            tx.note(request, AuditEvent.REVEALED, actor=actor, now=self.clock())
-        log.info("request %s: %s looked at the full identifier", request.id, actor)
-        return request
+            tx.note(request, AuditEvent.REVEALED, actor=actor, now=self.clock(),
+                    detail={"identifiers": len(kept)} if items else None)  # fmt: skip
+        log.info("request %s: %s looked at the full identifier(s)", request.id, actor)
+        return request, kept
 
     def find_proof(self, text: str, actor: str) -> tuple[Target, list[ErasureRequest], list[BatchRecord]]:
         """Approvers ask what became of a number or address: found by its keyed hash, and audited."""

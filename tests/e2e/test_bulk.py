@@ -206,13 +206,17 @@ def test_a_rejected_batch_sends_nothing_and_its_identifiers_are_wiped(
 
 
 def test_an_outsider_cannot_approve_a_batch(deployment: Deployment, fake_slack: FakeSlack) -> None:
-    """The approval rules are the single request's: an outsider's click is refused privately."""
+    """The approval rules are the single request's: an outsider's click is refused privately. Nor are a batch's
+    identifiers shown in Slack: a crafted Show click is told where to check them."""
     slack_user = deployment.user()
     batch_id, parent = submit_batch(slack_user, fake_slack, fresh_number()[0])
     response, url = slack_user.click("erase_approve", batch_id, OUTSIDER, message_ts=parent.ts)
     assert response.status_code == 200
     refusal = fake_slack.wait_for(lambda: fake_slack.responded(url), what="the refusal")[0]
     assert "approvers" in all_text(refusal["blocks"]).lower()
+    _, url = slack_user.click("erase_show_number", batch_id, APPROVER, message_ts=parent.ts)  # no such button
+    shown = all_text(fake_slack.wait_for(lambda: fake_slack.responded(url), what="the refusal")[0]["blocks"])
+    assert "not shown in Slack" in shown and "erase_show_number" not in str(parent.blocks)
 
 
 def run_cli(host: BotProcess, *args: str) -> subprocess.CompletedProcess[str]:

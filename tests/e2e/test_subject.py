@@ -4,6 +4,8 @@ an approver, alone."""
 
 from __future__ import annotations
 
+import json
+
 from tests.e2e.test_bulk import fresh_address
 from tests.fakes.gong import FakeGong, Reply
 from tests.fakes.slack import FakeSlack
@@ -16,7 +18,9 @@ from tests.support import (
     SignedSlack,
     all_text,
     button_value,
+    db_rows,
     fresh_number,
+    request_state,
 )
 
 
@@ -61,6 +65,33 @@ def test_three_identifiers_one_refused_one_failing_then_retried_one_accepted(
     status = all_text(slack_user.command_answered_later(f"status {request_id}")["blocks"])
     assert "2 accepted" in status and "1 refused" in status
     assert "+1 ••• ••• " + e164[-4:] in status and e164 not in status  # each identifier listed, masked
+
+
+def test_show_identifiers_lists_each_in_full_to_approvers_only_and_is_audited(
+    slack_user: SignedSlack, fake_slack: FakeSlack, bot: BotProcess
+) -> None:
+    """An approver checking they erase the right person sees each identifier of the pending request in full,
+    privately; the requester and an outsider are refused; each look is audited; nothing reaches the channel."""
+    (typed, e164), address = fresh_number(), fresh_address()
+    request_id = button_value(slack_user.command(f"{typed} {address} DSR-77")["blocks"], "erase_submit")
+    slack_user.click("erase_submit", request_id, REQUESTER, ephemeral=True)
+    parent = fake_slack.wait_for(lambda: next((m for m in fake_slack.posts(CHANNEL) if request_id in m.text), None),
+                                 what="the approval message")  # fmt: skip
+    assert button_value(parent.blocks, "erase_show_number") == request_id
+    _, url = slack_user.click("erase_show_number", request_id, APPROVER, message_ts=parent.ts)
+    shown = fake_slack.wait_for(lambda: fake_slack.responded(url), what="the identifiers, privately")[0]
+    text = all_text(shown["blocks"])
+    assert shown["response_type"] == "ephemeral" and shown.get("replace_original") is False
+    assert e164 in text and address in text and "one person's identifiers" in text
+    for other in (REQUESTER, OUTSIDER):
+        _, url = slack_user.click("erase_show_number", request_id, other, message_ts=parent.ts)
+        refused = all_text(fake_slack.wait_for(lambda u=url: fake_slack.responded(u), what="refusal")[0]["blocks"])
+        assert "Only approvers" in refused and e164 not in refused and address not in refused
+    looked = db_rows(bot, "SELECT actor, detail FROM audit WHERE request_id = ? AND event = 'revealed'", (request_id,))
+    assert [row["actor"] for row in looked] == [APPROVER] and json.loads(looked[0]["detail"])["identifiers"] == 2
+    assert e164 not in fake_slack.everything_public() and address not in fake_slack.everything_public()
+    assert e164 not in bot.logs() and address not in bot.logs()
+    assert request_state(bot, request_id) == "pending"
 
 
 def test_more_than_ten_identifiers_are_refused_pointing_to_bulk(slack_user: SignedSlack) -> None:
