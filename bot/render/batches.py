@@ -19,7 +19,7 @@ from .requests import break_glass_mark, confirm_buttons, decide_blocks, fields_s
 from .words import STATE_LINES, approvers_of, due_text, reason_text
 
 __all__ = [
-    "RESULT_COLUMNS", "SHOWN_REFUSALS", "ResultRow", "approval_message", "budget_note", "check_note",
+    "RESULT_COLUMNS", "SHOWN_REFUSALS", "ResultRow", "after_retries", "approval_message", "budget_note", "check_note",
     "confirmation", "file_unreadable", "intake_refused", "modal", "nothing_to_erase", "progress_bar",
     "progress_text", "refused_words", "results_csv", "results_file", "size", "spreadsheet_safe", "summary",
 ]  # fmt: skip
@@ -269,10 +269,10 @@ def summary(view: BatchView) -> Message:
     accepted = c[ItemOutcome.ACCEPTED] + c[ItemOutcome.VERIFIED] + c[ItemOutcome.UNVERIFIED]
     failed = c[ItemOutcome.FAILED]
     icon = ":white_check_mark:" if not failed else ":warning:" if accepted else ":x:"
-    text = (f"{icon} *Batch `{view.request.id}` is through:* Gong accepted {accepted:,} erase request(s); "
-            f"{failed:,} failed; {c[ItemOutcome.REFUSED]:,} line(s) were refused when the list was read and never "
-            "sent. Gong deletes asynchronously: it may take several hours. The results file below has one row per "
-            "line (masked).")  # fmt: skip
+    text = (f"{icon} *Batch `{view.request.id}` is through{after_retries(view)}:* Gong accepted {accepted:,} "
+            f"erase request(s); {failed:,} failed; {c[ItemOutcome.REFUSED]:,} line(s) were refused when the list "
+            "was read and never sent. Gong deletes asynchronously: it may take several hours. The results file below "
+            "has one row per line (masked).")  # fmt: skip
     blocks: Blocks = [section(text)]
     if view.failures:
         lines = []
@@ -286,6 +286,12 @@ def summary(view: BatchView) -> Message:
             button("bulk_retry", f"Retry {failed:,} failed", view.request.id, "primary")]})  # fmt: skip
         blocks.append(context("Approvers may send the failed items again, without another approval."))
     return f"Batch {view.request.id}: {accepted:,} accepted, {failed:,} failed", blocks
+
+
+def after_retries(view: BatchView) -> str:
+    """How many times approvers sent the failed items again, when they did: which run a summary is of."""
+    retries = view.facts.retries
+    return f" (after {retries} retr{'y' if retries == 1 else 'ies'} of the failed)" if retries else ""
 
 
 def check_note(batch: ErasureRequest, tally: Mapping[str, Any]) -> Message:

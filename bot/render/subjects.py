@@ -8,6 +8,7 @@ from ..domain.batch import BatchItem, BatchView, ItemOutcome
 from ..domain.request import ErasureRequest, State
 from ..domain.subject import SubjectCommand
 from ..domain.target import TargetKind
+from .batches import after_retries
 from .blocks import Blocks, Message, button, context, escape, header, section, user
 from .refusals import explain
 from .requests import CANNOT_UNDO, WHAT_GONG_DELETES, break_glass_mark, confirm_buttons, decide_blocks, fields_section
@@ -86,7 +87,8 @@ def summary(view: BatchView) -> Message:
     failed = view.counts[ItemOutcome.FAILED]
     accepted = view.progress.done
     icon = ":white_check_mark:" if not failed else ":warning:" if accepted else ":x:"
-    head = (f"{icon} *Gong accepted {accepted} of {accepted + failed} erase request(s)* for `{view.request.id}`. "
+    head = (f"{icon} *Gong accepted {accepted} of {accepted + failed} erase request(s)* for `{view.request.id}`"
+            f"{after_retries(view)}. "
             "Gong deletes asynchronously: it may take several hours.")  # fmt: skip
     blocks: Blocks = [section((head + "\n" + "\n".join(_item_line(item) for item in view.items))[:3000])]
     if failed:

@@ -85,6 +85,8 @@ def test_a_failed_item_is_retried_by_an_approver_only_and_the_rest_is_not_sent_a
     latest = next(rows for rows in second if rows != first)
     assert [row["outcome"] for row in latest] == ["accepted", "accepted", "accepted"]
     assert len(fake_gong.calls_for(refused)) == 2
+    after = fake_slack.wait_for(lambda: summaries(fake_slack, parent)[1:], what="the summary after the retry")[0]
+    assert "after 1 retry of the failed" in after.all_text and "retry of" not in summary.all_text
     for _, e164 in (numbers[0], numbers[2]):
         assert len(fake_gong.calls_for(e164)) == 1
     events = [row["event"] for row in db_rows(deployment.any_host, "SELECT event FROM audit WHERE request_id = ?",

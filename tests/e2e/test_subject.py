@@ -58,7 +58,8 @@ def test_three_identifiers_one_refused_one_failing_then_retried_one_accepted(
     slack_user.click("erase_retry", request_id, APPROVER, message_ts=summary.ts)
     second = fake_slack.wait_for(lambda: len(outcomes(fake_slack, parent.ts)) >= 2 and outcomes(fake_slack, parent.ts),
                                  timeout=20, what="the outcome after the retry")[1]  # fmt: skip
-    assert "Gong accepted 2 of 2" in second
+    assert "Gong accepted 2 of 2" in second and "after 1 retry of the failed" in second
+    assert "after 1 retry" not in first
     assert len(fake_gong.calls_for(e164)) == 2 and len(fake_gong.calls_for(address)) == 1
     found = all_text(slack_user.command_answered_later(f"lookup {address}", user=APPROVER)["blocks"])
     assert request_id in found and "one person's identifiers" in found
