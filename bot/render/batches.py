@@ -305,6 +305,8 @@ def check_note(batch: ErasureRequest, tally: Mapping[str, Any]) -> Message:
                  "export` lists them).")  # fmt: skip
     elif not held:
         text += ". Every item Gong accepted is verified erased."
+    if not held:
+        text += " The checks are over: the results file below gives each line's verdict."
     return text.split("\n", 1)[0][:150], [section(text[:3000])]
 
 
@@ -315,8 +317,12 @@ def budget_note(batch: ErasureRequest, resume_at: float) -> Message:
     return "Waiting for Gong's daily API allowance", [section(text)]
 
 
-def results_file(batch: ErasureRequest, items: Sequence[BatchItem]) -> tuple[str, bytes, str]:
-    """The results file's name, content and title: one row per line of the list, never the identifier."""
+def results_file(batch: ErasureRequest, items: Sequence[BatchItem], *, checked: bool = False) -> tuple[str, bytes, str]:
+    """The results file's name, content and title: one row per line of the list, never the identifier. `checked`:
+    the file uploaded once the checks are over, each accepted item then `verified` or `unverified`."""
     rows = [ResultRow(item.line, item.masked, item.identifier_hash or "", item.outcome, item.gong_request_id or "",
                       item.attempts, item.error) for item in items]  # fmt: skip
+    if checked:
+        return (f"{batch.id}-results-checked.csv", results_csv(rows),
+                f"Results of bulk erase {batch.id}, after Gong's checks")  # fmt: skip
     return f"{batch.id}-results.csv", results_csv(rows), f"Results of bulk erase {batch.id}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import time
 
 from tests.conftest import BotFactory, DeploymentFactory
@@ -37,10 +39,17 @@ def test_items_are_checked_until_erased_and_each_round_is_one_note_with_counts(
     assert "Check 1" in said[1] and "1 verified erased · 2 still held" in said[1]
     assert "Check 2" in said[2] and "2 verified erased · 1 still held" in said[2]
     assert "Check 3" in said[3] and "0 still held (checked again later) · 1 still held at the last check" in said[3]
-    assert "help@gong.io" in said[3]
+    assert "help@gong.io" in said[3] and "checks are over" in said[3] and "checks are over" not in said[2]
+    files = fake_slack.wait_for(lambda: fake_slack.files_in(CHANNEL, parent.ts)[1:] and fake_slack.files_in(
+        CHANNEL, parent.ts), what="the file after the checks")  # fmt: skip
+    assert [file.name for file in files] == [f"{batch_id}-results.csv", f"{batch_id}-results-checked.csv"]
+    assert "after Gong's checks" in files[1].title
+    checked = list(csv.DictReader(io.StringIO(files[1].content.decode())))
+    assert [row["outcome"] for row in checked] == ["verified", "verified", "unverified"]
+    assert all(e164 not in files[1].content.decode() for e164 in (gone, later, kept))
     fake_slack.wait_for(lambda: "Not verified" in parent.all_text, what="the batch shown not verified")
     time.sleep(1.0)
-    assert len(notes(fake_slack, parent)) == 4
+    assert len(notes(fake_slack, parent)) == 4 and len(fake_slack.files_in(CHANNEL, parent.ts)) == 2
     lookups = {e164: len(fake_gong.lookups_for(e164, answered=True)) for e164 in (gone, later, kept)}
     assert lookups == {gone: 2, later: 3, kept: 4}  # the preview's, then each check until found erased
     items = db_rows(bot, "SELECT line, outcome, identifier FROM batch_items WHERE batch_id = ? ORDER BY line",

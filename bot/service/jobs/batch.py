@@ -262,11 +262,12 @@ def thread_note(ctx: JobContext, job: Job, batch: ErasureRequest) -> None:
         finish(ctx, job)
         return
     note = job.payload.get("note")
-    summary = False
+    summary = checked = False
     if note == "daily_budget":
         text, blocks = render.budget_note(batch, float(job.payload["resume_at"]))
     elif note == "batch_check":
         text, blocks = render.check_note(batch, job.payload)
+        checked = batch.kind is TargetKind.BATCH and not int(job.payload.get("still_held", 0))
     elif batch.state in {State.SUBMITTED, State.FAILED} and batch.kind is TargetKind.SUBJECT:
         text, blocks = subjects.summary(view(ctx, batch))  # ten at most: listed, no results file
     elif batch.state in {State.SUBMITTED, State.FAILED}:
@@ -278,16 +279,17 @@ def thread_note(ctx: JobContext, job: Job, batch: ErasureRequest) -> None:
     now = ctx.clock()
     with ctx.store.transaction() as tx:
         tx.complete(job, now)
-        if summary:
-            tx.enqueue(NewJob(Kind.RESULTS_FILE, batch.id, now), now)
+        if summary or checked:  # at the end of the run, and again with what the last checks found
+            tx.enqueue(NewJob(Kind.RESULTS_FILE, batch.id, now, {"checked": checked}), now)
     ctx.wake()
 
 
 @slack_job
 def results_file(ctx: JobContext, job: Job, batch: ErasureRequest) -> None:
-    """Upload the results file into the thread: one row per line of the list, never an identifier."""
+    """Upload the results file into the thread: one row per line of the list, never an identifier; once when the
+    run ends, and once more when the checks are over, each item's outcome then the checks' verdict."""
     if batch.message_ts:
         items = ctx.store.batch.items(batch.id)
-        name, content, title = render.results_file(batch, items)
+        name, content, title = render.results_file(batch, items, checked=bool(job.payload.get("checked")))
         ctx.slack.upload_file(batch.thread_channel, batch.message_ts, name, content, title)
     finish(ctx, job)
