@@ -5,7 +5,9 @@ from __future__ import annotations
 import email.utils
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 
@@ -67,18 +69,18 @@ class GongClient:
         """Whether the next call finds a connection open (a cold one spends its first moments on handshakes)."""
         return self._last_answer is not None and time.monotonic() - self._last_answer < KEEPALIVE - 5.0
 
-    def erase(self, kind: TargetKind, identifier: str) -> GongAccepted:
+    def erase(self, kind: TargetKind, identifier: str, *, at_wire: Callable[[], None] | None = None) -> GongAccepted:
         """POST erase-data-for-phone-number or -email-address; raises GongRateLimited, GongUnavailable or
-        GongRejected."""
+        GongRejected. `at_wire` runs just before the request's first byte is written (see `_send`)."""
         path, parameter = _ERASE[kind]
-        response, elapsed_ms = self._send("POST", path, {parameter: identifier})
+        response, elapsed_ms = self._send("POST", path, {parameter: identifier}, at_wire)
         request_id, _ = _error_body(response)
         return GongAccepted(request_id=request_id, status=response.status_code, elapsed_ms=elapsed_ms)
 
-    def lookup(self, kind: TargetKind, identifier: str) -> GongLookup:
+    def lookup(self, kind: TargetKind, identifier: str, *, at_wire: Callable[[], None] | None = None) -> GongLookup:
         """GET data-for-phone-number or -email-address, summarised; the same errors as erase."""
         path, parameter = _LOOKUP[kind]
-        response, elapsed_ms = self._send("GET", path, {parameter: identifier})
+        response, elapsed_ms = self._send("GET", path, {parameter: identifier}, at_wire)
         try:
             body = response.json()
         except ValueError:
@@ -87,12 +89,16 @@ class GongClient:
         request_id = body.get("requestId") if isinstance(body, dict) else None
         return GongLookup(holdings, str(request_id)[:100] if request_id else None, elapsed_ms)
 
-    def _send(self, method: str, path: str, params: dict[str, str]) -> tuple[httpx.Response, int]:
+    def _send(self, method: str, path: str, params: dict[str, str],
+              at_wire: Callable[[], None] | None) -> tuple[httpx.Response, int]:  # fmt: skip
+        """One call. `at_wire` runs when httpcore is about to write the request line (the connection is then open
+        and the request built): the last moment a call spaced to the millisecond can tell whether it is late."""
         started = time.monotonic()
         log.debug("%s %s sent at %.3f", method, path, time.time())  # never the query: it carries the identifier
         endpoint = "erase" if method == "POST" else "lookup"
+        extensions = {"trace": _on_event(_WRITING, at_wire)} if at_wire else None
         try:
-            response = self._http.request(method, path, params=params)
+            response = self._http.request(method, path, params=params, extensions=extensions)
         except httpx.TimeoutException as exc:
             # Errors from httpx carry the request, and so the URL with the identifier: keep only their kind.
             gong_answered(endpoint, "timeout")
@@ -116,6 +122,20 @@ class GongClient:
         if status >= 500 or status == 408:
             raise GongUnavailable(f"Gong answered {status}", status=status, errors=errors, request_id=request_id)
         raise GongRejected(f"Gong answered {status}", status=status, errors=errors, request_id=request_id)
+
+
+_WRITING = ".send_request_headers.started"  # httpcore's trace event (http11., or http2.) before the first byte
+
+
+def _on_event(suffix: str, callback: Callable[[], None]) -> Callable[[str, dict[str, Any]], None]:
+    """An httpcore trace callback running `callback` at the event ending in `suffix`. Its `info` carries the
+    request, and so the identifier: it is never looked at, let alone logged."""
+
+    def trace(event: str, info: dict[str, Any]) -> None:
+        if event.endswith(suffix):
+            callback()
+
+    return trace
 
 
 def _error_body(response: httpx.Response) -> tuple[str | None, tuple[str, ...]]:

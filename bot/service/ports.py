@@ -17,11 +17,12 @@ __all__ = ["Budget", "Directory", "Gong", "Slack"]
 class Gong(Protocol):
     """Gong's Data Privacy API; raises GongRateLimited, GongUnavailable or GongRejected."""
 
-    def erase(self, kind: TargetKind, identifier: str) -> GongAccepted:
-        """Ask Gong to erase everything it holds for the identifier."""
+    def erase(self, kind: TargetKind, identifier: str, *, at_wire: Callable[[], None] | None = None) -> GongAccepted:
+        """Ask Gong to erase everything it holds for the identifier; `at_wire` runs as the request is about to be
+        written (it may hold it back a moment)."""
         ...
 
-    def lookup(self, kind: TargetKind, identifier: str) -> GongLookup:
+    def lookup(self, kind: TargetKind, identifier: str, *, at_wire: Callable[[], None] | None = None) -> GongLookup:
         """Ask Gong what it holds for the identifier."""
         ...
 

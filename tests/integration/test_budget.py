@@ -5,11 +5,13 @@ from __future__ import annotations
 import concurrent.futures
 import itertools
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
 
 from bot.adapters.budget import GongBudget
 from bot.domain.budget import HORIZON, LEAD, Pace, next_day
+from bot.service.jobs.gong_calls import POSTPONING, on_time
 from tests.conftest import StoreFactory
 
 NOON = datetime(2026, 11, 29, 12, 0, tzinfo=UTC).timestamp()
@@ -81,3 +83,44 @@ def test_a_late_call_moves_the_next_slot_back_unless_one_is_booked_behind_it(ope
     second = budget.acquire()
     assert second.at == pytest.approx(first.at + 0.02 + PACE.interval)
     assert budget.postpone(moved, moved.at + 0.01) is None  # `second` is booked behind it now
+
+
+class Stalled:
+    """The process's stopping event as `on_time` uses it: never set; a wait moves the test's clock on."""
+
+    def __init__(self, clock: list[float]) -> None:
+        self.clock, self.waited = clock, []
+
+    def is_set(self) -> bool:
+        return False
+
+    def wait(self, seconds: float) -> bool:
+        self.waited.append(seconds)
+        self.clock[0] += seconds
+        return False
+
+
+def test_a_call_found_late_as_it_is_written_moves_the_next_slot_back_and_waits_for_it(open_store: StoreFactory) -> None:
+    """The last check, made as the request is written: on time, nothing moves; stalled 30 ms past its slot, the
+    call moves the next free slot back by its lateness and leaves a moment later, so the call booked next keeps a
+    whole interval after it; with a call booked behind already, it goes as it is, without waiting."""
+    clock = [NOON]
+    budget = GongBudget(open_store(), PACE, 10_000, clock=lambda: clock[0])
+    stopping = Stalled(clock)
+    ctx = SimpleNamespace(clock=lambda: clock[0], budget=budget, stopping=stopping)
+    first = budget.acquire()
+    clock[0] = first.latest
+    on_time(ctx, first)()  # type: ignore[arg-type]
+    assert stopping.waited == []
+    clock[0] = first.at + 0.03
+    on_time(ctx, first)()  # type: ignore[arg-type]
+    assert stopping.waited == [pytest.approx(POSTPONING)]
+    left = clock[0]
+    clock[0] = left + PACE.interval - LEAD
+    second = budget.acquire()
+    assert second.at == pytest.approx(left + PACE.interval)
+    clock[0] = second.next_free - LEAD
+    assert budget.acquire().acquired  # a third call booked behind the second
+    clock[0] = second.at + 0.03
+    on_time(ctx, second)()  # type: ignore[arg-type]
+    assert stopping.waited == [pytest.approx(POSTPONING)]  # nothing more waited

@@ -12,7 +12,7 @@ from ...domain.target import TargetKind
 from ...errors import GongRateLimited, GongRejected, GongUnavailable
 from ...render import refusals
 from .context import JobContext, finish, retry
-from .gong_calls import MAX_RATE_LIMITED, pause_after_429, take_slot, until_slot
+from .gong_calls import MAX_RATE_LIMITED, on_time, pause_after_429, take_slot, until_slot
 
 __all__ = ["LookupFailed", "lookup_within_budget", "preview", "verify"]
 
@@ -103,7 +103,7 @@ def lookup_within_budget(
         retry(ctx, job, slot.wait, "waiting for the Gong call budget")
         return None
     try:
-        return ctx.gong.lookup(kind, identifier)
+        return ctx.gong.lookup(kind, identifier, at_wire=on_time(ctx, slot))
     except GongRateLimited as exc:
         limited = int(job.payload.get("rate_limited", 0)) + 1
         if limited > MAX_RATE_LIMITED:
