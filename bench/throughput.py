@@ -167,9 +167,10 @@ def measure(slack: FakeSlack, gong: GongProcess, folder: Path, env: dict[str, st
         for index, call in enumerate(ordered):
             if call.status == 429:
                 before = max((c.at for c in ordered[:index] if c.status == 200), default=call.at)
+                endpoint = call.path.removeprefix("/v2/data-privacy")
                 print(
                     f"  a 429 {call.at - approving:6.1f} s after the first click, "
-                    f"{(call.at - before) * 1000:.1f} ms after the call before it ({call.method} {call.path[-28:]})"
+                    f"{(call.at - before) * 1000:.1f} ms after the call before it ({call.method} {endpoint})"
                 )
 
         while busy_jobs(bot):
