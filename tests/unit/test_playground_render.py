@@ -13,7 +13,7 @@ from bot.domain.request import ErasureRequest, State
 from bot.domain.target import TargetKind
 from bot.playground.page import PAGE
 from bot.playground.render import blocks_html, mrkdwn, view_html
-from bot.render import batches, home, refusals, reports, requests
+from bot.render import batches, home, notes, refusals, reports, requests
 from bot.render.blocks import escape
 
 NAMES = {"U0DANA": "Dana", "U0LEE": "Lee", "S0PRIVACY": "privacy-approvers"}
@@ -62,7 +62,7 @@ def test_every_message_the_bot_sends_draws_with_its_buttons_and_confirm_dialog()
     messages = [
         requests.confirmation(REQUEST),
         requests.approval_message(REQUEST, POLICY, 1_800_000_100.0),
-        requests.thread_note(REQUEST),
+        notes.thread_note(REQUEST),
         requests.usage(),
         refusals.refusal("No <b>way</b>"),
         reports.status(REQUEST, []),

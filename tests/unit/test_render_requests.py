@@ -12,6 +12,7 @@ from bot.domain.approval import ApprovalPolicy
 from bot.domain.holdings import CrmRecords, Holdings
 from bot.domain.phones import parse_number
 from bot.domain.request import ErasureRequest, State
+from bot.render import notes
 from bot.render import requests as messages
 from bot.render.blocks import plain_fallback
 from tests.fakes.blockkit import validate_blocks
@@ -45,8 +46,8 @@ def every_public_message(request: ErasureRequest) -> list[tuple[str, list[dict[s
             gong_errors=("x" * 500,) * 10, approvals=("UA", "UB"), preview=preview, preview_error=error,
             remaining=preview, checked_at=1_700_000_000.0, next_check_at=1_700_100_000.0,
         )  # fmt: skip
-        built += [messages.approval_message(variant, POLICY), messages.thread_note(variant),
-                  messages.check_note(variant, error), messages.reminder(variant, POLICY, 3)]  # fmt: skip
+        built += [messages.approval_message(variant, POLICY), notes.thread_note(variant),
+                  notes.check_note(variant, error), notes.reminder(variant, POLICY, 3)]  # fmt: skip
     return built
 
 
@@ -79,7 +80,7 @@ def test_reason_is_escaped_so_it_cannot_ping_or_spoof_links() -> None:
 def test_gong_errors_are_escaped_in_the_thread() -> None:
     """Gong's error text is escaped in the thread, so it cannot ping a channel."""
     failed = dataclasses.replace(REQUEST, state=State.FAILED, failure="x", gong_errors=("<!here> boom",))
-    _, blocks = messages.thread_note(failed)
+    _, blocks = notes.thread_note(failed)
     assert "&lt;!here&gt; boom" in json.dumps(blocks) and "<!here>" not in json.dumps(blocks)
 
 

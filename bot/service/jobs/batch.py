@@ -25,7 +25,7 @@ from ...domain.jobs import Job, Kind, NewJob
 from ...domain.request import ErasureRequest, Event, State
 from ...domain.target import TargetKind
 from ...render import batches as render
-from ...render import refusals, requests, subjects
+from ...render import notes, refusals, subjects
 from ..batches import view_of
 from .context import JobContext, finish
 from .gong_calls import erase_within_budget
@@ -274,7 +274,7 @@ def thread_note(ctx: JobContext, job: Job, batch: ErasureRequest) -> None:
         text, blocks = render.summary(view(ctx, batch))
         summary = True
     else:
-        text, blocks = requests.thread_note(batch)
+        text, blocks = notes.thread_note(batch)
     ctx.slack.post_message(batch.thread_channel, text, blocks, thread_ts=batch.message_ts)
     now = ctx.clock()
     with ctx.store.transaction() as tx:

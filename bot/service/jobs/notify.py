@@ -12,7 +12,7 @@ from ...domain.request import ErasureRequest, Event, State
 from ...domain.target import TargetKind
 from ...domain.workspace import is_direct_message
 from ...errors import SlackError
-from ...render import batches, refusals, requests, subjects
+from ...render import batches, notes, refusals, requests, subjects
 from ...render.blocks import Message, plain_fallback
 from ..batches import view_of
 from .context import Handler, JobContext, finish, retry
@@ -90,14 +90,14 @@ def thread_note(ctx: JobContext, job: Job, request: ErasureRequest) -> None:
     """Say in the approval message's thread what became of the request (or of a check, or of the budget)."""
     if request.message_ts:
         if job.payload.get("note") == "daily_budget":
-            note = requests.budget_note(request, float(job.payload["resume_at"]))
+            note = notes.budget_note(request, float(job.payload["resume_at"]))
         elif job.payload.get("note") == "break_glass":
-            note = requests.break_glass_note(request)
+            note = notes.break_glass_note(request)
         elif job.payload.get("note") == "check":
             error = job.payload.get("error")
-            note = requests.check_note(request, str(error) if error else None)
+            note = notes.check_note(request, str(error) if error else None)
         else:
-            note = requests.thread_note(request)
+            note = notes.thread_note(request)
         text, blocks = _plain_if_asked(job, note)
         ctx.slack.post_message(request.thread_channel, text, blocks, thread_ts=request.message_ts)
     finish(ctx, job)
@@ -110,7 +110,7 @@ def remind(ctx: JobContext, job: Job, request: ErasureRequest) -> None:
         finish(ctx, job)
         return
     nudge = int(job.payload.get("nudges", 0)) + 1
-    text, blocks = requests.reminder(request, ctx.policy, nudge, ctx.clock())
+    text, blocks = notes.reminder(request, ctx.policy, nudge, ctx.clock())
     ctx.slack.post_message(request.thread_channel, text, blocks, thread_ts=request.message_ts)
     now = ctx.clock()
     with ctx.store.transaction() as tx:
@@ -140,7 +140,7 @@ def break_glass(ctx: JobContext, job: Job, request: ErasureRequest) -> None:
             approvers |= ctx.slack.group_members(group)
         except SlackError as exc:
             log.warning("could not list approver group %s for the break-glass notice (%s)", group, exc.code)
-    text, blocks = requests.break_glass_note(request)
+    text, blocks = notes.break_glass_note(request)
     for approver in sorted(approvers - {request.requester}):
         try:
             ctx.slack.post_message(approver, text, blocks)
