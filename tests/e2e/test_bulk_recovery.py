@@ -49,7 +49,7 @@ def test_concurrent_approvals_of_a_batch_make_one_decision_and_one_call_per_item
     assert all(answer.status_code == 200 for answer in answers)
     files_of(fake_slack, parent, 1)
     for _, e164 in numbers:
-        assert len(fake_gong.calls_for(e164)) == 1
+        assert len(fake_gong.calls_for(e164, answered=True)) == 1
     rows = db_rows(deployment.any_host, "SELECT event FROM audit WHERE request_id = ?", (batch_id,))
     assert [row["event"] for row in rows].count("approve") == 1
     jobs = db_rows(deployment.any_host, "SELECT kind FROM jobs WHERE request_id = ?", (batch_id,))
@@ -84,11 +84,11 @@ def test_a_failed_item_is_retried_by_an_approver_only_and_the_rest_is_not_sent_a
     second = files_of(fake_slack, parent, 2)
     latest = next(rows for rows in second if rows != first)
     assert [row["outcome"] for row in latest] == ["accepted", "accepted", "accepted"]
-    assert len(fake_gong.calls_for(refused)) == 2
+    assert len(fake_gong.calls_for(refused, answered=True)) == 2
     after = fake_slack.wait_for(lambda: summaries(fake_slack, parent)[1:], what="the summary after the retry")[0]
     assert "after 1 retry of the failed" in after.all_text and "retry of" not in summary.all_text
     for _, e164 in (numbers[0], numbers[2]):
-        assert len(fake_gong.calls_for(e164)) == 1
+        assert len(fake_gong.calls_for(e164, answered=True)) == 1
     events = [row["event"] for row in db_rows(deployment.any_host, "SELECT event FROM audit WHERE request_id = ?",
                                                (batch_id,))]  # fmt: skip
     assert events.count("retry") == 1
@@ -117,11 +117,12 @@ def test_kill_9_mid_batch_resumes_and_sends_only_the_cut_off_item_twice(
         rows = files_of(fake_slack, parent, 1)[0]
         assert [row["outcome"] for row in rows] == ["accepted"] * 6
         assert rows[3]["attempts"] == "2"
-        for _, e164 in numbers:
-            assert len(fake_gong.calls_for(e164)) == (2 if e164 == cut else 1)
+        for _, e164 in numbers:  # erased: a 429 from the allowance other tests share erases nothing
+            assert len(fake_gong.calls_for(e164, answered=True)) == (2 if e164 == cut else 1)
+        seen = [line for line, (_, e164) in enumerate(numbers, start=1) for _ in fake_gong.calls_for(e164)]
         audit = db_rows(restarted[0], "SELECT event, detail FROM audit WHERE request_id = ?", (batch_id,))
         lines = [json.loads(row["detail"]).get("line") for row in audit if row["event"] == "gong_call"]
-        assert sorted(lines) == [1, 2, 3, 4, 4, 5, 6]
+        assert sorted(lines) == sorted(seen) and lines.count(4) >= 2  # every call Gong saw is audited
         assert len(summaries(fake_slack, parent)) == 1
     finally:
         for host in restarted:
