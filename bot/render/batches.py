@@ -13,7 +13,19 @@ from ..domain.approval import ApprovalPolicy
 from ..domain.batch import MAX_BATCH_ITEMS, BatchItem, BatchView, Intake, ItemOutcome, Progress
 from ..domain.request import ErasureRequest, State
 from ..errors import InputRejected
-from .blocks import Blocks, Message, button, context, escape, header, section, slack_date, user
+from .blocks import (
+    Blocks,
+    Message,
+    button,
+    context,
+    escape,
+    header,
+    modal_view,
+    section,
+    slack_date,
+    text_input,
+    user,
+)
 from .refusals import explain
 from .requests import break_glass_mark, confirm_buttons, decide_blocks, fields_section
 from .words import STATE_LINES, approvers_of, due_text, reason_text
@@ -101,29 +113,18 @@ def size(items: int) -> str:
 
 def modal(channel: str) -> dict[str, Any]:
     """`/gong-erase bulk`: paste a list, or attach a file, and give the batch its reason."""
-    return {
-        "type": "modal", "callback_id": "erase_bulk", "private_metadata": channel,
-        "title": {"type": "plain_text", "text": "Bulk erase"},
-        "submit": {"type": "plain_text", "text": "Check the list"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            section(f"Erase many people's data from Gong with one approval. {_ACCEPTED_FILE} At most "
-                    f"{MAX_BATCH_ITEMS:,} identifiers and 1 MB. Nothing is sent before you confirm and an approver "
-                    "approves."),
-            {"type": "input", "block_id": "bulk_identifiers", "optional": True,
-             "label": {"type": "plain_text", "text": "Paste identifiers, one per line"},
-             "element": {"type": "plain_text_input", "action_id": "identifiers", "multiline": True,
-                         "max_length": 3000,
-                         "placeholder": {"type": "plain_text", "text": "+1 425 555 2671\njane.doe@example.com"}}},
-            {"type": "input", "block_id": "bulk_file", "optional": True,
-             "label": {"type": "plain_text", "text": "Or attach a CSV or text file"},
-             "element": {"type": "file_input", "action_id": "file", "filetypes": ["csv", "txt"], "max_files": 1}},
-            {"type": "input", "block_id": "bulk_reason",
-             "label": {"type": "plain_text", "text": "Reason (ticket, received:YYYY-MM-DD, gdpr or ccpa)"},
-             "element": {"type": "plain_text_input", "action_id": "reason", "max_length": 500,
-                         "placeholder": {"type": "plain_text", "text": "DSR-1234 received:2026-11-20 gdpr"}}},
-        ],
-    }  # fmt: skip
+    return modal_view("erase_bulk", channel, title="Bulk erase", submit="Check the list", close="Cancel", blocks=[
+        section(f"Erase many people's data from Gong with one approval. {_ACCEPTED_FILE} At most "
+                f"{MAX_BATCH_ITEMS:,} identifiers and 1 MB. Nothing is sent before you confirm and an approver "
+                "approves."),
+        text_input("bulk_identifiers", "identifiers", "Paste identifiers, one per line", max_length=3000,
+                   multiline=True, optional=True, placeholder="+1 425 555 2671\njane.doe@example.com"),
+        {"type": "input", "block_id": "bulk_file", "optional": True,
+         "label": {"type": "plain_text", "text": "Or attach a CSV or text file"},
+         "element": {"type": "file_input", "action_id": "file", "filetypes": ["csv", "txt"], "max_files": 1}},
+        text_input("bulk_reason", "reason", "Reason (ticket, received:YYYY-MM-DD, gdpr or ccpa)", max_length=500,
+                   placeholder="DSR-1234 received:2026-11-20 gdpr"),
+    ])  # fmt: skip
 
 
 def refused_words(refusal: InputRejected) -> str:
@@ -322,7 +323,5 @@ def results_file(batch: ErasureRequest, items: Sequence[BatchItem], *, checked: 
     the file uploaded once the checks are over, each accepted item then `verified` or `unverified`."""
     rows = [ResultRow(item.line, item.masked, item.identifier_hash or "", item.outcome, item.gong_request_id or "",
                       item.attempts, item.error) for item in items]  # fmt: skip
-    if checked:
-        return (f"{batch.id}-results-checked.csv", results_csv(rows),
-                f"Results of bulk erase {batch.id}, after Gong's checks")  # fmt: skip
-    return f"{batch.id}-results.csv", results_csv(rows), f"Results of bulk erase {batch.id}"
+    suffix, note = ("-checked", ", after Gong's checks") if checked else ("", "")
+    return f"{batch.id}-results{suffix}.csv", results_csv(rows), f"Results of bulk erase {batch.id}{note}"

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 __all__ = [
-    "Blocks", "Message", "button", "context", "escape", "group", "header", "plain_fallback", "section", "slack_date",
-    "user",
+    "Blocks", "Message", "button", "context", "escape", "group", "header", "modal_view", "plain_fallback", "section",
+    "slack_date", "text_input", "user",
 ]  # fmt: skip
 
 Blocks = list[dict[str, Any]]
@@ -55,6 +55,31 @@ def button(action_id: str, text: str, request_id: str, style: str | None = None)
     if style:
         element["style"] = style
     return element
+
+
+def text_input(block_id: str, action_id: str, label: str, *, max_length: int, multiline: bool = False,
+               optional: bool = False, placeholder: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """An input block with a plain-text box; what was typed comes back under `block_id` / `action_id`."""
+    element: dict[str, Any] = {"type": "plain_text_input", "action_id": action_id, "max_length": max_length}
+    if multiline:
+        element["multiline"] = True
+    if placeholder:
+        element["placeholder"] = {"type": "plain_text", "text": placeholder}
+    block: dict[str, Any] = {"type": "input", "block_id": block_id,
+                             "label": {"type": "plain_text", "text": label}, "element": element}  # fmt: skip
+    if optional:
+        block["optional"] = True
+    return block
+
+
+def modal_view(callback_id: str, metadata: str, *, title: str, submit: str, close: str,
+               blocks: Blocks) -> dict[str, Any]:  # fmt: skip
+    """A modal for views.open; `metadata` (private_metadata) comes back with its submission."""
+    return {
+        "type": "modal", "callback_id": callback_id, "private_metadata": metadata,
+        "title": {"type": "plain_text", "text": title}, "submit": {"type": "plain_text", "text": submit},
+        "close": {"type": "plain_text", "text": close}, "blocks": blocks,
+    }  # fmt: skip
 
 
 def slack_date(ts: float) -> str:

@@ -15,7 +15,19 @@ from ..domain.phones import parse_number
 from ..domain.request import ErasureRequest, Event, State
 from ..domain.target import TargetKind
 from ..errors import InputRejected
-from .blocks import Blocks, Message, button, context, escape, header, section, slack_date, user
+from .blocks import (
+    Blocks,
+    Message,
+    button,
+    context,
+    escape,
+    header,
+    modal_view,
+    section,
+    slack_date,
+    text_input,
+    user,
+)
 from .words import (
     NOUN,
     STATE_LINES,
@@ -198,39 +210,29 @@ def done_in_home(action_id: str, request_id: str) -> Message:
 def break_glass_modal(request: ErasureRequest, *, channel: str, home: bool) -> dict[str, Any]:
     """A requester approving their own request (break-glass): the justification first; every other approver is
     told."""
-    metadata = json.dumps({"request_id": request.id, "channel": channel, "home": home})
-    return {
-        "type": "modal", "callback_id": "erase_break_glass", "private_metadata": metadata,
-        "title": {"type": "plain_text", "text": "Break-glass approval"},
-        "submit": {"type": "plain_text", "text": "Approve my request"},
-        "close": {"type": "plain_text", "text": "Go back"},
-        "blocks": [
-            section(f":rotating_light: You made `{request.id}` for {escape(request.masked)}. Approving it yourself is "
-                    "*break-glass*: it is marked so on the request, in its thread and in the audit log, and every "
-                    "other approver is told by DM. Use it only when no other approver can act in time."),
-            {"type": "input", "block_id": "break_glass", "label": {"type": "plain_text", "text": "Justification"},
-             "element": {"type": "plain_text_input", "action_id": "justification", "multiline": True,
-                         "max_length": 500}},
-        ],
-    }  # fmt: skip
+    return modal_view("erase_break_glass", _decision_metadata(request, channel, home), title="Break-glass approval",
+                      submit="Approve my request", close="Go back", blocks=[
+        section(f":rotating_light: You made `{request.id}` for {escape(request.masked)}. Approving it yourself is "
+                "*break-glass*: it is marked so on the request, in its thread and in the audit log, and every other "
+                "approver is told by DM. Use it only when no other approver can act in time."),
+        text_input("break_glass", "justification", "Justification", max_length=500, multiline=True),
+    ])  # fmt: skip
 
 
 def reject_modal(request: ErasureRequest, *, channel: str, home: bool) -> dict[str, Any]:
     """`erase_reject`: the approver says why (required: a refusal must be documented), then it is decided."""
-    metadata = json.dumps({"request_id": request.id, "channel": channel, "home": home})
-    return {
-        "type": "modal", "callback_id": "erase_reject_reason", "private_metadata": metadata,
-        "title": {"type": "plain_text", "text": "Reject the request"},
-        "submit": {"type": "plain_text", "text": "Reject"}, "close": {"type": "plain_text", "text": "Go back"},
-        "blocks": [
-            section(f"Reject `{request.id}` for {escape(request.masked)}? Nothing will be sent to Gong. Your reason "
-                    "is shown in the request's thread and kept in the audit log."),
-            {"type": "input", "block_id": "reject_reason",
-             "label": {"type": "plain_text", "text": "Why is it rejected?"},
-             "element": {"type": "plain_text_input", "action_id": "reason", "multiline": True, "max_length": 500,
-                         "placeholder": {"type": "plain_text", "text": "e.g. the ticket is for another person"}}},
-        ],
-    }  # fmt: skip
+    return modal_view("erase_reject_reason", _decision_metadata(request, channel, home), title="Reject the request",
+                      submit="Reject", close="Go back", blocks=[
+        section(f"Reject `{request.id}` for {escape(request.masked)}? Nothing will be sent to Gong. Your reason is "
+                "shown in the request's thread and kept in the audit log."),
+        text_input("reject_reason", "reason", "Why is it rejected?", max_length=500, multiline=True,
+                   placeholder="e.g. the ticket is for another person"),
+    ])  # fmt: skip
+
+
+def _decision_metadata(request: ErasureRequest, channel: str, home: bool) -> str:
+    """What a decision's modal carries back to listeners.views: the request, and where the click came from."""
+    return json.dumps({"request_id": request.id, "channel": channel, "home": home})
 
 
 def approval_message(request: ErasureRequest, policy: ApprovalPolicy, now: float | None = None) -> Message:
