@@ -229,16 +229,19 @@ class SignedSlack:
         else:
             response = self.click("erase_reject", request_id, user, message_ts=message_ts)[0]
         assert response.status_code == 200
-        trigger = json.loads(dict(parse_qsl(response.request.content.decode()))["payload"])["trigger_id"]
         try:
-            view = self.slack.wait_for(lambda: self.slack.opened_by.get(trigger), timeout=wait,
-                                       what="the reject modal")  # fmt: skip
+            view = self.modal_opened_by(response, "the reject modal", wait)
         except AssertionError:
             if required:
                 raise
             return None
         values = {"reject_reason": {"reason": {"type": "plain_text_input", "value": reason}}}
         return self.submit_view(view, values, user)
+
+    def modal_opened_by(self, click: httpx.Response, what: str, timeout: float = 15.0) -> dict[str, Any]:
+        """The modal the bot opened (views.open) with the trigger_id of the click `click` answered."""
+        trigger = json.loads(dict(parse_qsl(click.request.content.decode()))["payload"])["trigger_id"]
+        return dict(self.slack.wait_for(lambda: self.slack.opened_by.get(trigger), timeout=timeout, what=what))
 
     def submit_view(self, view: dict[str, Any], values: dict[str, Any], user: str = REQUESTER) -> httpx.Response:
         """A view_submission of `view` with the `values` the person entered (see bulk_values)."""

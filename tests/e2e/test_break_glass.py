@@ -5,7 +5,6 @@ other approver is told by DM."""
 from __future__ import annotations
 
 import json
-from urllib.parse import parse_qsl
 
 from tests.conftest import BotFactory
 from tests.fakes.gong import FakeGong
@@ -38,8 +37,7 @@ def test_a_self_approval_needs_a_justification_is_marked_and_every_other_approve
     parent = submit_request(user, typed)
     request_id = button_value(parent.blocks, "erase_approve")
     response, _ = user.click("erase_approve", request_id, REQUESTER, message_ts=parent.ts)
-    trigger = json.loads(dict(parse_qsl(response.request.content.decode()))["payload"])["trigger_id"]
-    modal = fake_slack.wait_for(lambda: fake_slack.opened_by.get(trigger), what="the break-glass modal")
+    modal = user.modal_opened_by(response, "the break-glass modal")
     assert modal["callback_id"] == "erase_break_glass" and request_state(bot, request_id) == "pending"
     empty = user.submit_view(modal, {"break_glass": {"justification": {"type": "plain_text_input", "value": " "}}})
     assert empty.json()["response_action"] == "errors" and request_state(bot, request_id) == "pending"

@@ -112,10 +112,20 @@ def test_a_visitor_requests_approves_and_sees_the_requestid_and_the_gong_call(
     def shot(name: str) -> None:
         page.screenshot(path=str(tmp_path / f"{next(shots):02d}-{name}.png"))
 
+    def type_as(user_id: str, text: str) -> None:
+        """Pick the user, type into the composer and send, as a visitor does."""
+        page.get_by_test_id("user-select").select_option(user_id)
+        page.get_by_test_id("composer").fill(text)
+        page.get_by_test_id("composer").press("Enter")
+
+    def request_as_dana(command: str) -> None:
+        """Dana sends the command and submits its private confirmation."""
+        type_as("U0DANA", command)
+        page.locator("[data-testid=message][data-visibility=ephemeral]").last.locator(
+            "[data-action-id=erase_submit]").click()  # fmt: skip
+
     page.goto(playground.url)
-    page.get_by_test_id("user-select").select_option("U0DANA")
-    page.get_by_test_id("composer").fill("/gong-erase +1 425 555 2671 DSR-1234")
-    page.get_by_test_id("composer").press("Enter")
+    type_as("U0DANA", "/gong-erase +1 425 555 2671 DSR-1234")
     confirmation = page.locator("[data-testid=message][data-visibility=ephemeral]").last
     expect(confirmation).to_contain_text("+14255552671")
     expect(confirmation).to_contain_text("Only visible to you")
@@ -147,11 +157,7 @@ def test_a_visitor_requests_approves_and_sees_the_requestid_and_the_gong_call(
     shot("approved")
 
     page.get_by_test_id("gong-fault").select_option("500")
-    page.get_by_test_id("user-select").select_option("U0DANA")
-    page.get_by_test_id("composer").fill("/gong-erase jane.doe@example.com DSR-1235")
-    page.get_by_test_id("composer").press("Enter")
-    page.locator("[data-testid=message][data-visibility=ephemeral]").last.locator(
-        "[data-action-id=erase_submit]").click()  # fmt: skip
+    request_as_dana("/gong-erase jane.doe@example.com DSR-1235")
     second = page.locator("[data-testid=message][data-visibility=public]").filter(has_text="j•••@example.com").last
     expect(second).to_contain_text("Gong erase request")
     page.get_by_test_id("user-select").select_option("U0LEE")
@@ -168,11 +174,7 @@ def test_a_visitor_requests_approves_and_sees_the_requestid_and_the_gong_call(
     expect(page.get_by_test_id("thread-reply").first).to_contain_text("Gong accepted")
     shot("retried-then-accepted")
 
-    page.get_by_test_id("user-select").select_option("U0DANA")  # a request left pending, then hours pass
-    page.get_by_test_id("composer").fill("/gong-erase +44 20 7946 0958 DSR-1236")
-    page.get_by_test_id("composer").press("Enter")
-    page.locator("[data-testid=message][data-visibility=ephemeral]").last.locator(
-        "[data-action-id=erase_submit]").click()  # fmt: skip
+    request_as_dana("/gong-erase +44 20 7946 0958 DSR-1236")  # a request left pending, then hours pass
     waiting = page.locator("[data-testid=message][data-visibility=public]").filter(has_text="+44").last
     expect(waiting).to_contain_text("Waiting for approval")
     page.get_by_test_id("advance").click()

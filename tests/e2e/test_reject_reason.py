@@ -4,7 +4,6 @@ request decided while the modal was open stays decided, and the approver is told
 from __future__ import annotations
 
 import json
-from urllib.parse import parse_qsl
 
 from tests.fakes.slack import FakeSlack
 from tests.support import (
@@ -57,8 +56,7 @@ def test_a_request_approved_while_the_modal_was_open_stays_approved_and_the_reje
     parent = submit_request(slack_user, typed)
     request_id = button_value(parent.blocks, "erase_approve")
     response, _ = slack_user.click("erase_reject", request_id, APPROVER_2, message_ts=parent.ts)
-    trigger = json.loads(dict(parse_qsl(response.request.content.decode()))["payload"])["trigger_id"]
-    modal = fake_slack.wait_for(lambda: fake_slack.opened_by.get(trigger), what="the reject modal")
+    modal = slack_user.modal_opened_by(response, "the reject modal")
     slack_user.click("erase_approve", request_id, APPROVER, message_ts=parent.ts)
     fake_slack.wait_for(lambda: request_state(bot, request_id) in {"approved", "submitted"}, what="the approval")
     seen = len(fake_slack.ephemeral_to(APPROVER_2))
